@@ -1,0 +1,97 @@
+"""metalab: run parameter sweeps with seeded replicates, and read their results back.
+
+A flat public namespace over small private modules. Nothing here imports textual or
+plotext: the runner works the same in a script, a notebook, CI, or under the TUI.
+"""
+
+from metalab.capture import Capture
+from metalab.errors import (
+    ArtifactNameError,
+    CancelledError,
+    CanonicalizeError,
+    ConfigError,
+    ExecutorError,
+    MetalabError,
+    OperationError,
+    StoreError,
+)
+from metalab.events import Event, EventCallback, EventKind
+from metalab.executors import Executor, ProcessExecutor, ThreadExecutor, resolve_executor
+from metalab.experiment import Experiment
+from metalab.operation import OperationWrapper, operation
+from metalab.params import (
+    GridSource,
+    ManualSource,
+    ParamCase,
+    ParamSource,
+    RandomSource,
+    choice,
+    grid,
+    loguniform,
+    loguniform_int,
+    manual,
+    randint,
+    random,
+    uniform,
+)
+from metalab.results import Results, Run, load_results
+from metalab.runner import RunStatus, SweepHandle, run
+from metalab.runtime import CancellationToken, Runtime
+from metalab.seeds import SeedBundle, SeedPlan, seeds
+from metalab.store import FileStore
+from metalab.types import ArtifactDescriptor, Provenance, RunRecord, Status
+from metalab.worker import RunPayload
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArtifactDescriptor",
+    "ArtifactNameError",
+    "CancellationToken",
+    "CancelledError",
+    "CanonicalizeError",
+    "Capture",
+    "ConfigError",
+    "Event",
+    "EventCallback",
+    "EventKind",
+    "Executor",
+    "ExecutorError",
+    "Experiment",
+    "FileStore",
+    "GridSource",
+    "ManualSource",
+    "MetalabError",
+    "OperationError",
+    "OperationWrapper",
+    "ParamCase",
+    "ParamSource",
+    "ProcessExecutor",
+    "Provenance",
+    "RandomSource",
+    "Results",
+    "Run",
+    "RunPayload",
+    "RunRecord",
+    "RunStatus",
+    "Runtime",
+    "SeedBundle",
+    "SeedPlan",
+    "Status",
+    "StoreError",
+    "SweepHandle",
+    "ThreadExecutor",
+    "choice",
+    "grid",
+    "load_results",
+    "loguniform",
+    "loguniform_int",
+    "manual",
+    "operation",
+    "randint",
+    "random",
+    "resolve_executor",
+    "run",
+    "seeds",
+    "uniform",
+]

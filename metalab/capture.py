@@ -1,0 +1,392 @@
+"""The ``capture`` argument: how an operation records metrics, logs, data and artifacts.
+
+``capture.metric(name, value, step=i)`` sits in training loops, so it does one thing:
+append a tuple to a list. A single background flusher thread per process takes what
+has accumulated every quarter second, appends it to the run's stream files on disk,
+and publishes a throttled progress event with the latest value of each metric. A
+killed run therefore loses at most that last fraction of a second, and memory stays
+flat however many steps a run takes.
+
+Everything else (logs, artifacts, data) is rare, and is written straight away.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import threading
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from metalab import artifacts as _artifacts
+from metalab.errors import CancelledError
+from metalab.events import EventKind
+from metalab.plain import to_plain
+from metalab.store import stepped
+from metalab.store.filestore import FileStore
+from metalab.types import ArtifactDescriptor
+
+__all__ = ["FLUSH_INTERVAL", "Capture"]
+
+FLUSH_INTERVAL = 0.25
+"""Seconds between flushes of stepped metrics to disk (and progress events)."""
+
+Emit = Callable[..., None]
+
+_LEVELS = {"debug", "info", "warning", "error", "critical"}
+
+
+def _no_emit(kind: EventKind, run_id: str | None, /, **payload: Any) -> None:
+    pass
+
+
+class Capture:
+    """Records what one run produces into its experiment's folder."""
+
+    def __init__(
+        self,
+        store: FileStore,
+        run_id: str,
+        *,
+        emit: Emit = _no_emit,
+        worker: str = "thread:0",
+        on_checkpoint: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.run_id = run_id
+        self._emit = emit
+        self._worker = worker
+        self._on_checkpoint = on_checkpoint
+        self._steps: list[tuple[str, Any, Any]] = []
+        self._scalars: dict[str, Any] = {}
+        self._checkpointed: dict[str, Any] = {}
+        self._streams: dict[str, TextIO] = {}
+        self._last_step: dict[str, int] = {}
+        self._unsorted: set[str] = set()
+        self._latest: dict[str, float] = {}
+        self._artifacts: list[ArtifactDescriptor] = []
+        self._data_names: list[str] = []
+        self.warnings: list[str] = []
+        self._flush_lock = threading.Lock()
+        self._log_lock = threading.Lock()
+        self._log_file: TextIO | None = None
+        self._logger_name = f"metalab.run.{run_id[:8]}.{worker}"
+        self._closed = False
+        self._subscribed: dict[str, logging.Handler] = {}
+        _FLUSHER.register(self)
+
+    # -- metrics: the hot path ------------------------------------------------------
+
+    def metric(self, name: str, value: Any, step: int | None = None) -> None:
+        """Record ``value`` for ``name``: a scalar, or one point of a curve when ``step`` is given."""
+        if step is None:
+            self._scalars[name] = value
+        else:
+            self._steps.append((name, step, value))
+
+    def log_metrics(self, metrics: dict[str, Any], step: int | None = None) -> None:
+        """Record several metrics at once (at one step when ``step`` is given)."""
+        if step is None:
+            self._scalars.update(metrics)
+        else:
+            append = self._steps.append
+            for name, value in metrics.items():
+                append((name, step, value))
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        """The scalar metrics recorded so far."""
+        return to_plain(self._scalars)
+
+    @property
+    def artifacts(self) -> list[ArtifactDescriptor]:
+        return list(self._artifacts)
+
+    # -- flushing, called by the flusher thread and at the end of the run -------------
+
+    def flush(self) -> None:
+        """Write what has accumulated to disk and publish the latest values."""
+        with self._flush_lock:
+            self._flush_steps()
+            if self._on_checkpoint is not None and self._scalars != self._checkpointed:
+                self._checkpointed = dict(self._scalars)
+                self._on_checkpoint(to_plain(self._checkpointed))
+        if self._log_file is not None:
+            with self._log_lock:
+                if self._log_file is not None:
+                    self._log_file.flush()
+
+    def _flush_steps(self) -> None:
+        buf = self._steps
+        n = len(buf)
+        if not n:
+            return
+        chunk = buf[:n]
+        del buf[:n]  # appends that raced in after len() stay in the list
+        grouped: dict[str, list[tuple[Any, Any]]] = {}
+        for name, step, value in chunk:
+            pairs = grouped.get(name)
+            if pairs is None:
+                pairs = grouped[name] = []
+            pairs.append((step, value))
+        steps_now: dict[str, int] = {}
+        for name, pairs in grouped.items():
+            fh = self._streams.get(name)
+            if fh is None:
+                path = self.store.layout.stream(self.run_id, name)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fh = self._streams[name] = open(path, "a", encoding="utf-8")  # noqa: SIM115
+            try:
+                text = stepped.format_lines(pairs)
+            except (TypeError, ValueError) as exc:
+                self._warn(f"metric {name!r}: {exc}; those points were dropped")
+                continue
+            fh.write(text)
+            fh.flush()
+            last = self._last_step.get(name)
+            for step, _ in pairs:
+                if last is not None and step < last:
+                    self._unsorted.add(name)
+                last = step
+            self._last_step[name] = int(last) if last is not None else 0
+            steps_now[name] = int(pairs[-1][0])
+            try:
+                self._latest[name] = float(pairs[-1][1])
+            except (TypeError, ValueError):
+                pass
+        self.store.touch_run(self.run_id)
+        self._emit(
+            EventKind.PROGRESS,
+            self.run_id,
+            step=max(steps_now.values()) if steps_now else None,
+            steps=steps_now,
+            values=dict(self._latest),
+        )
+
+    # -- logs ----------------------------------------------------------------------------
+
+    def log(self, message: str, level: str = "info") -> None:
+        """Append a line to the run's log (``logs/<run_id>_run.log``), written at once."""
+        lvl = level.lower() if isinstance(level, str) and level.lower() in _LEVELS else "info"
+        now = _dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+        line = f"{now} [{lvl.upper():<7}] [{self._logger_name}] {message}"
+        self._write_log(line)
+        self._emit(EventKind.LOG, self.run_id, level=lvl, message=str(message), line=line)
+
+    def _write_log(self, text: str) -> None:
+        with self._log_lock:
+            if self._log_file is None:
+                if self._closed:
+                    return
+                path = self.store.log_path(self.run_id)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._log_file = open(path, "a", encoding="utf-8")  # noqa: SIM115
+            self._log_file.write(text if text.endswith("\n") else text + "\n")
+
+    def open_log(self) -> None:
+        """Create the run's log file now (an empty log still says the run started)."""
+        with self._log_lock:
+            if self._log_file is None and not self._closed:
+                path = self.store.log_path(self.run_id)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._log_file = open(path, "a", encoding="utf-8")  # noqa: SIM115
+
+    @property
+    def logger(self) -> logging.Logger:
+        """A :mod:`logging` logger whose records go to this run's log."""
+        logger = logging.getLogger(self._logger_name)
+        if "__self__" not in self._subscribed:
+            self._subscribed["__self__"] = self._attach(logger)
+            logger.setLevel(logging.DEBUG)
+            logger.propagate = False
+        return logger
+
+    def _attach(self, logger: logging.Logger) -> logging.Handler:
+        capture = self
+
+        class _ToRunLog(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                capture.log(record.getMessage(), record.levelname.lower())
+
+        handler = _ToRunLog()
+        logger.addHandler(handler)
+        return handler
+
+    def subscribe_logger(self, name: str, level: int = logging.DEBUG) -> None:
+        """Send a third-party logger's records to this run's log until the run ends."""
+        if name not in self._subscribed:
+            logger = logging.getLogger(name)
+            self._subscribed[name] = self._attach(logger)
+            logger.setLevel(min(logger.level or level, level))
+
+    def unsubscribe_logger(self, name: str) -> None:
+        handler = self._subscribed.pop(name, None)
+        if handler is not None:
+            logging.getLogger(None if name == "__self__" else name).removeHandler(handler)
+
+    # -- artifacts and data ------------------------------------------------------------------
+
+    def artifact(
+        self,
+        name: str,
+        obj: Any,
+        *,
+        kind: str | None = None,
+        format: str | None = None,  # noqa: A002 - the reference's keyword
+        metadata: dict[str, Any] | None = None,
+    ) -> ArtifactDescriptor:
+        """Save ``obj`` under ``artifacts/<run_id>/``: arrays as .npz, JSON-able as .json."""
+        _artifacts.check_name(name)
+        data, kind, fmt = _artifacts.serialize(name, obj, kind)
+        return self._store_artifact(name, data, kind, format or fmt, metadata)
+
+    def file(
+        self,
+        name: str,
+        path: str | Path,
+        *,
+        kind: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> ArtifactDescriptor:
+        """Copy an existing file into the run's artifacts."""
+        _artifacts.check_name(name)
+        source = Path(path)
+        if not source.is_file():
+            raise FileNotFoundError(f"capture.file({name!r}): no file at {source}")
+        fmt = source.suffix.lstrip(".") or "binary"
+        return self._store_artifact(name, source.read_bytes(), kind or "file", fmt, metadata)
+
+    def _store_artifact(
+        self, name: str, data: bytes, kind: str, fmt: str, metadata: dict[str, Any] | None
+    ) -> ArtifactDescriptor:
+        replaced = any(a.name == name for a in self._artifacts)
+        if replaced:
+            self._warn(f"artifact {name!r} saved twice; the later one replaced the earlier")
+            self._artifacts = [a for a in self._artifacts if a.name != name]
+        descriptor = self.store.put_artifact(
+            self.run_id, name, data, kind=kind, fmt=fmt, metadata=to_plain(metadata or {})
+        )
+        self._artifacts.append(descriptor)
+        self._emit(
+            EventKind.ARTIFACT_SAVED, self.run_id, name=name, kind=kind, format=fmt, size=len(data)
+        )
+        return descriptor
+
+    def data(self, name: str, obj: Any, *, metadata: dict[str, Any] | None = None) -> None:
+        """Store a structured value (``results/<run_id>/<name>.json``), read back with run.data()."""
+        _artifacts.check_name(name, "data")
+        if hasattr(obj, "numpy") and callable(obj.numpy) and not hasattr(obj, "tolist"):
+            obj = obj.numpy()
+        if hasattr(obj, "tolist") and hasattr(obj, "shape"):
+            payload = {
+                "data": obj.tolist(),
+                "dtype": str(obj.dtype),
+                "shape": list(obj.shape),
+                "metadata": to_plain(metadata or {}),
+            }
+        else:
+            payload = {"data": to_plain(obj), "dtype": None, "shape": None,
+                       "metadata": to_plain(metadata or {})}  # fmt: skip
+        self.store.put_result(self.run_id, name, payload)
+        if name not in self._data_names:
+            self._data_names.append(name)
+
+    # -- end of run ----------------------------------------------------------------------------
+
+    def _warn(self, text: str) -> None:
+        self.warnings.append(text)
+        self._write_log(
+            f"{_dt.datetime.now():%Y-%m-%d %H:%M:%S} [WARNING] [{self._logger_name}] {text}"
+        )
+
+    def cancel(self) -> None:
+        """From now on, capturing raises CancelledError in the operation's thread."""
+
+        def cancelled(*_args: Any, **_kwargs: Any) -> None:
+            raise CancelledError(f"run {self.run_id} cancelled")
+
+        self.metric = cancelled  # type: ignore[method-assign]
+        self.log_metrics = cancelled  # type: ignore[method-assign]
+
+    def write_error(self, text: str) -> None:
+        """Put a failure's traceback in the run's log."""
+        self._write_log(text)
+
+    def finalize(self) -> None:
+        """Flush, seal stepped metrics into the reference's JSON, close files. Idempotent."""
+        if self._closed:
+            return
+        _FLUSHER.unregister(self)
+        self.flush()
+        with self._flush_lock:
+            for name, fh in self._streams.items():
+                fh.close()
+                stream = self.store.layout.stream(self.run_id, name)
+                if stream.exists():
+                    stepped.seal(
+                        stream,
+                        self.store.layout.result(self.run_id, name),
+                        sorted_steps=name not in self._unsorted,
+                    )
+            self._streams.clear()
+        for sub in list(self._subscribed):
+            self.unsubscribe_logger(sub)
+        with self._log_lock:
+            self._closed = True
+            if self._log_file is not None:
+                self._log_file.close()
+                self._log_file = None
+
+    def __enter__(self) -> Capture:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.finalize()
+
+
+class _Flusher:
+    """One daemon thread per process that flushes every live capture periodically."""
+
+    def __init__(self) -> None:
+        self._live: weakref.WeakSet[Capture] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._wake = threading.Event()
+
+    def register(self, capture: Capture) -> None:
+        with self._lock:
+            self._live.add(capture)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._loop, name="metalab-flusher", daemon=True
+                )
+                self._thread.start()
+
+    def unregister(self, capture: Capture) -> None:
+        with self._lock:
+            self._live.discard(capture)
+
+    def live(self) -> list[Capture]:
+        with self._lock:
+            return list(self._live)
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait(FLUSH_INTERVAL)
+            for capture in self.live():
+                try:
+                    capture.flush()
+                except Exception:  # a full disk must not kill the flusher for other runs
+                    logging.getLogger("metalab.capture").warning(
+                        "flushing run %s failed", capture.run_id, exc_info=True
+                    )
+
+
+_FLUSHER = _Flusher()
+
+
+def live_captures() -> list[Capture]:
+    """The captures of runs still going in this process."""
+    return _FLUSHER.live()

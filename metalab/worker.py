@@ -1,0 +1,226 @@
+"""Running one run, start to finish, on whatever thread or process an executor gives it.
+
+This is where a run's life is written to disk in order: a ``running`` record first
+(so a crash leaves evidence), then whatever the operation captures, then the final
+record, atomically. Any exception, even ``SystemExit``, becomes a failed record with
+its traceback in the run's log; cancellation becomes a cancelled record. The sweep
+always goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import platform
+import socket
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from metalab.capture import Capture
+from metalab.errors import CancelledError
+from metalab.events import EventKind
+from metalab.plain import to_plain
+from metalab.runtime import CancellationToken, Runtime
+from metalab.seeds import SeedBundle
+from metalab.store.filestore import FileStore
+from metalab.types import Provenance, RunRecord, Status
+
+__all__ = ["RunPayload", "SweepContext", "execute_run"]
+
+
+@dataclass(frozen=True)
+class RunPayload:
+    """Everything a worker needs to run one run; picklable for process executors."""
+
+    run_id: str
+    experiment_id: str
+    index: int
+    params: dict[str, Any]
+    seeds: SeedBundle
+    context: Any
+    context_fingerprint: str
+    params_fingerprint: str
+    seed_fingerprint: str
+    code_hash: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SweepContext:
+    """What all the runs of one sweep share, on the worker's side."""
+
+    operation: Any
+    store: FileStore
+    emit: Any
+    cancel_token: CancellationToken
+    executor_id: str = "thread"
+
+
+def _version() -> str:
+    from metalab import __version__
+
+    return __version__
+
+
+def _base_record(payload: RunPayload, ctx: SweepContext, status: Status) -> RunRecord:
+    return RunRecord(
+        run_id=payload.run_id,
+        experiment_id=payload.experiment_id,
+        status=status,
+        context_fingerprint=payload.context_fingerprint,
+        params_fingerprint=payload.params_fingerprint,
+        seed_fingerprint=payload.seed_fingerprint,
+        params_resolved=to_plain(payload.params),
+        tags=list(payload.tags),
+        provenance=Provenance(
+            code_hash=payload.code_hash,
+            python_version=platform.python_version(),
+            metalab_version=_version(),
+            executor_id=ctx.executor_id,
+            host=socket.gethostname(),
+            extra={"pid": os.getpid(), "replicate": payload.seeds.replicate_index},
+        ),
+    )
+
+
+def cancelled_record(payload: RunPayload, ctx: SweepContext, note: str) -> RunRecord:
+    """The record of a run that never started because its sweep was cancelled."""
+    record = _base_record(payload, ctx, Status.CANCELLED)
+    record.notes = note
+    now = _dt.datetime.now()
+    record.started_at = record.finished_at = now
+    return record
+
+
+def _archive_previous_log(store: FileStore, run_id: str) -> None:
+    """Keep an earlier attempt's log apart, so a re-run's log is its own."""
+    path = store.log_path(run_id)
+    if not path.exists() or path.stat().st_size == 0:
+        path.unlink(missing_ok=True)
+        return
+    n = 1
+    while store.log_path(run_id, f"run.attempt{n}").exists():
+        n += 1
+    os.replace(path, store.log_path(run_id, f"run.attempt{n}"))
+
+
+def execute_run(payload: RunPayload, ctx: SweepContext, worker: str = "thread:0") -> dict[str, Any]:
+    """Run one run and return its final record as a dict (dicts cross process borders)."""
+    store, emit = ctx.store, ctx.emit
+    if ctx.cancel_token.is_cancelled:
+        record = cancelled_record(payload, ctx, "cancelled before it started")
+        store.put_run_record(record)
+        emit(EventKind.RUN_CANCELLED, payload.run_id, reason="cancelled before it started")
+        return record.to_dict()
+
+    _archive_previous_log(store, payload.run_id)
+    record = _base_record(payload, ctx, Status.RUNNING)
+    started = _dt.datetime.now()
+    t0 = time.perf_counter()
+    record.started_at = started
+    store.put_run_record(record)
+
+    def checkpoint(metrics: dict[str, Any]) -> None:
+        # the running record carries the scalar metrics captured so far
+        store.put_run_record(replace(record, metrics=metrics))
+
+    capture = Capture(store, payload.run_id, emit=emit, worker=worker, on_checkpoint=checkpoint)
+    capture.open_log()
+    runtime = Runtime(payload.run_id, ctx.cancel_token, payload.metadata, worker)
+    emit(
+        EventKind.RUN_STARTED,
+        payload.run_id,
+        params=record.params_resolved,
+        replicate=payload.seeds.replicate_index,
+        index=payload.index,
+        started_at=started.isoformat(),
+    )
+    if ctx.cancel_token.is_cancelled:
+        capture.cancel()
+
+    status = Status.SUCCESS
+    error: dict[str, str] | None = None
+    returned: Any = None
+    try:
+        returned = ctx.operation.run(payload.context, payload.params, payload.seeds, runtime, capture)
+    except CancelledError:
+        status = Status.CANCELLED
+        capture.write_error("run cancelled")
+    except BaseException as exc:  # noqa: BLE001 - a run's failure, whatever it is, is recorded
+        if isinstance(exc, KeyboardInterrupt):
+            status = Status.CANCELLED
+        else:
+            status = Status.FAILED
+            tb = traceback.format_exc()
+            error = {"type": type(exc).__name__, "message": str(exc), "traceback": tb}
+            capture.write_error(tb.rstrip("\n"))
+
+    if status is Status.SUCCESS and returned is not None:
+        status, error = _merge_returned(returned, capture, record)
+
+    try:
+        capture.finalize()
+    finally:
+        runtime.cleanup()
+
+    finished = _dt.datetime.now()
+    record.status = status
+    record.error = error
+    record.finished_at = finished
+    record.duration_ms = int((time.perf_counter() - t0) * 1000)
+    record.metrics = {**record.metrics, **capture.metrics}
+    record.artifacts = [
+        replace(a, metadata={**a.metadata, "_run_id": payload.run_id}) for a in capture.artifacts
+    ]
+    record.warnings = list(capture.warnings)
+    store.put_run_record(record)
+
+    if status is Status.SUCCESS:
+        emit(EventKind.RUN_FINISHED, payload.run_id, duration_ms=record.duration_ms,
+             metrics=record.metrics)  # fmt: skip
+    elif status is Status.FAILED:
+        assert error is not None
+        emit(EventKind.RUN_FAILED, payload.run_id, error=error["message"],
+             error_type=error["type"], traceback=error["traceback"],
+             duration_ms=record.duration_ms)  # fmt: skip
+    else:
+        emit(EventKind.RUN_CANCELLED, payload.run_id, reason="cancelled while running",
+             duration_ms=record.duration_ms)  # fmt: skip
+    return record.to_dict()
+
+
+def _merge_returned(
+    returned: Any, capture: Capture, record: RunRecord
+) -> tuple[Status, dict[str, str] | None]:
+    """An operation may return None, a dict of scalar metrics, or a RunRecord."""
+    if isinstance(returned, RunRecord):
+        record.metrics = to_plain(returned.metrics)
+        record.tags = [*record.tags, *returned.tags]
+        return Status(returned.status), returned.error
+    if isinstance(returned, dict):
+        record.metrics = to_plain(returned)
+        return Status.SUCCESS, None
+    message = (
+        f"the operation returned a {type(returned).__name__}; return None, a dict of "
+        "metrics, or nothing and record results with capture"
+    )
+    capture.write_error(message)
+    return Status.FAILED, {"type": "TypeError", "message": message, "traceback": ""}
+
+
+def worker_label(kind: str) -> str:
+    """``thread:<n>`` or ``process:<pid>``, as shown in log lines."""
+    import threading
+
+    if kind == "process":
+        return f"process:{os.getpid()}"
+    name = threading.current_thread().name
+    return f"thread:{name.rsplit('_', 1)[-1]}" if "_" in name else f"thread:{name}"
+
+
+if sys.version_info < (3, 11):  # pragma: no cover
+    raise RuntimeError("metalab needs Python 3.11 or newer")
