@@ -26,7 +26,9 @@ KINDS = ("json", "numpy", "pickle", "file", "text")
 def check_name(name: Any, what: str = "artifact") -> str:
     """Refuse names that are empty, absolute, hidden or that could escape the run's folder."""
     if not isinstance(name, str) or not name.strip():
-        raise ArtifactNameError(f"{what} name {name!r} is empty; give it a short name like 'weights'")
+        raise ArtifactNameError(
+            f"{what} name {name!r} is empty; give it a short name like 'weights'"
+        )
     if (
         PurePosixPath(name).is_absolute()
         or PureWindowsPath(name).is_absolute()
@@ -46,7 +48,9 @@ def check_name(name: Any, what: str = "artifact") -> str:
 def _is_arrays(obj: Any) -> bool:
     if isinstance(obj, np.ndarray):
         return True
-    return isinstance(obj, dict) and bool(obj) and all(isinstance(v, np.ndarray) for v in obj.values())
+    return (
+        isinstance(obj, dict) and bool(obj) and all(isinstance(v, np.ndarray) for v in obj.values())
+    )
 
 
 def _json_bytes(obj: Any) -> bytes | None:

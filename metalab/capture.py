@@ -12,6 +12,7 @@ Everything else (logs, artifacts, data) is rare, and is written straight away.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import logging
 import threading
@@ -80,7 +81,7 @@ class Capture:
     # -- metrics: the hot path ------------------------------------------------------
 
     def metric(self, name: str, value: Any, step: int | None = None) -> None:
-        """Record ``value`` for ``name``: a scalar, or one point of a curve when ``step`` is given."""
+        """Record ``value`` for ``name``: a scalar, or a point of a curve when ``step`` is given."""
         if step is None:
             self._scalars[name] = value
         else:
@@ -152,10 +153,8 @@ class Capture:
                 last = step
             self._last_step[name] = int(last) if last is not None else 0
             steps_now[name] = int(pairs[-1][0])
-            try:
+            with contextlib.suppress(TypeError, ValueError):
                 self._latest[name] = float(pairs[-1][1])
-            except (TypeError, ValueError):
-                pass
         self.store.touch_run(self.run_id)
         self._emit(
             EventKind.PROGRESS,
@@ -275,7 +274,7 @@ class Capture:
         return descriptor
 
     def data(self, name: str, obj: Any, *, metadata: dict[str, Any] | None = None) -> None:
-        """Store a structured value (``results/<run_id>/<name>.json``), read back with run.data()."""
+        """Store a structured value in ``results/<run_id>/<name>.json``; read it with run.data()."""
         _artifacts.check_name(name, "data")
         if hasattr(obj, "numpy") and callable(obj.numpy) and not hasattr(obj, "tolist"):
             obj = obj.numpy()

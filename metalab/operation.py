@@ -54,9 +54,7 @@ class OperationWrapper:
             self._code_hash = hashlib.sha256(source.encode()).hexdigest()[:16] if source else ""
         return self._code_hash
 
-    def run(
-        self, context: Any, params: Any, seeds: Any, runtime: Any, capture: Any
-    ) -> Any:
+    def run(self, context: Any, params: Any, seeds: Any, runtime: Any, capture: Any) -> Any:
         """Call the function with just the arguments it asked for."""
         available = {
             "context": context,

@@ -144,9 +144,13 @@ class SweepTracker:
     def counts(self) -> dict[str, int]:
         with self._lock:
             states = [r.status for r in self.runs.values()]
-        counts = {s: states.count(s) for s in ("success", "failed", "skipped", "cancelled", "running")}
+        counts = {
+            s: states.count(s) for s in ("success", "failed", "skipped", "cancelled", "running")
+        }
         counts["pending"] = self.total - sum(counts.values())
-        counts["done"] = counts["success"] + counts["failed"] + counts["skipped"] + counts["cancelled"]
+        counts["done"] = (
+            counts["success"] + counts["failed"] + counts["skipped"] + counts["cancelled"]
+        )
         counts["total"] = self.total
         return counts
 
@@ -165,7 +169,9 @@ class SweepTracker:
         if self.total and all(r.status in TERMINAL for r in runs) and len(runs) >= self.total:
             return 0.0
         durations = [
-            r.elapsed(now) for r in runs if r.status in ("success", "failed") and r.started is not None
+            r.elapsed(now)
+            for r in runs
+            if r.status in ("success", "failed") and r.started is not None
         ]
         typical = statistics.median(durations) if durations else None  # type: ignore[type-var]
         work_done = 0.0

@@ -399,13 +399,19 @@ def _dataframe(rows: list[dict[str, Any]]) -> Any:
     return pd.DataFrame(rows)
 
 
-def load_results(path: str | os.PathLike[str] = "experiments", experiment_id: str | None = None) -> Results:
+def load_results(
+    path: str | os.PathLike[str] = "experiments", experiment_id: str | None = None
+) -> Results:
     """The runs of a results tree: one experiment's folder, or a collection root (all of
     its experiments, or the one named by ``experiment_id``). Nothing is created."""
     root = Path(path)
     if not root.exists():
         raise FileNotFoundError(f"no results tree at {root}")
-    dirs = [root] if (root / META_FILE).is_file() or (root / "runs").is_dir() else find_experiment_dirs(root)
+    dirs = (
+        [root]
+        if (root / META_FILE).is_file() or (root / "runs").is_dir()
+        else find_experiment_dirs(root)
+    )
     runs: list[Run] = []
     first: FileStore | None = None
     for folder in dirs:

@@ -64,14 +64,18 @@ def _as_operation(op: Any) -> OperationWrapper:
         return OperationWrapper(op)  # checks the signature, raising OperationError
     from metalab.errors import OperationError
 
-    raise OperationError(f"experiment operation {op!r} is not callable; decorate a function with @metalab.operation")
+    raise OperationError(
+        f"experiment operation {op!r} is not callable; decorate a function with @metalab.operation"
+    )
 
 
 def plan_runs(experiment: Experiment) -> list[RunPayload]:
     """Every run of the experiment, in order (param cases outer, replicates inner),
     each once: duplicate cases are run a single time."""
     operation = _as_operation(experiment.operation)
-    context_fp = fingerprint(experiment.context if experiment.context is not None else {}, "context")
+    context_fp = fingerprint(
+        experiment.context if experiment.context is not None else {}, "context"
+    )
     code_hash = operation.code_hash
     payloads: list[RunPayload] = []
     seen: set[str] = set()
@@ -118,7 +122,9 @@ def plan_runs(experiment: Experiment) -> list[RunPayload]:
     return payloads
 
 
-def _manifest(experiment: Experiment, op: OperationWrapper, payloads: list[RunPayload]) -> dict[str, Any]:
+def _manifest(
+    experiment: Experiment, op: OperationWrapper, payloads: list[RunPayload]
+) -> dict[str, Any]:
     return {
         "experiment_id": experiment.experiment_id,
         "name": experiment.name,
@@ -239,14 +245,22 @@ class SweepHandle:
             if fut.cancelled():
                 record = cancelled_record(payload, self._ctx, "cancelled before it started")
                 self.store.put_run_record(record)
-                self._ctx.emit(EventKind.RUN_CANCELLED, payload.run_id, reason="cancelled before it started")
+                self._ctx.emit(
+                    EventKind.RUN_CANCELLED, payload.run_id, reason="cancelled before it started"
+                )
                 continue
             exc = fut.exception()
             if exc is None:
                 continue
-            record = self.store.get_run_record(payload.run_id) or cancelled_record(payload, self._ctx, "")
+            record = self.store.get_run_record(payload.run_id) or cancelled_record(
+                payload, self._ctx, ""
+            )
             record.status = Status.FAILED
-            record.error = {"type": type(exc).__name__, "message": f"worker died: {exc}", "traceback": ""}
+            record.error = {
+                "type": type(exc).__name__,
+                "message": f"worker died: {exc}",
+                "traceback": "",
+            }
             record.finished_at = _dt.datetime.now()
             self.store.put_run_record(record)
             self._ctx.emit(EventKind.RUN_FAILED, payload.run_id, error=record.error["message"],

@@ -13,7 +13,6 @@ import datetime as _dt
 import os
 import platform
 import socket
-import sys
 import time
 import traceback
 from dataclasses import dataclass, field, replace
@@ -146,7 +145,9 @@ def execute_run(payload: RunPayload, ctx: SweepContext, worker: str = "thread:0"
     error: dict[str, str] | None = None
     returned: Any = None
     try:
-        returned = ctx.operation.run(payload.context, payload.params, payload.seeds, runtime, capture)
+        returned = ctx.operation.run(
+            payload.context, payload.params, payload.seeds, runtime, capture
+        )
     except CancelledError:
         status = Status.CANCELLED
         capture.write_error("run cancelled")
@@ -221,6 +222,3 @@ def worker_label(kind: str) -> str:
     name = threading.current_thread().name
     return f"thread:{name.rsplit('_', 1)[-1]}" if "_" in name else f"thread:{name}"
 
-
-if sys.version_info < (3, 11):  # pragma: no cover
-    raise RuntimeError("metalab needs Python 3.11 or newer")

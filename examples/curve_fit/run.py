@@ -65,7 +65,9 @@ def fit_curve(params, seeds, capture):
         theta = theta - lr * gradient(x_data, y_data, theta)
 
     capture.metric("final_loss", float(history[-1]))
-    capture.metric("iterations_to_converge", converged_at if converged_at is not None else n_iterations)
+    capture.metric(
+        "iterations_to_converge", converged_at if converged_at is not None else n_iterations
+    )
     capture.artifact("fitted_params", theta)  # Numpy array [a, b, c]
     capture.artifact("loss_history", np.array(history))  # 1D array for visualization
     capture.log(f"Finished: a={theta[0]:.4f} b={theta[1]:.4f} c={theta[2]:.4f}")
@@ -104,13 +106,18 @@ def main() -> None:
     results = handle.result()
 
     print("\nResults:")
-    print(results.table(as_dataframe=True)[["run_id", "status", "param_learning_rate",
-                                            "param_n_iterations", "final_loss"]].to_string())
+    print(
+        results.table(as_dataframe=True)[
+            ["run_id", "status", "param_learning_rate", "param_n_iterations", "final_loss"]
+        ].to_string()
+    )
 
     best = min(results.successful, key=lambda run: run.metrics.get("final_loss", float("inf")))
     fitted = best.artifact("fitted_params")
-    print(f"\nBest run {best.run_id[:8]} (lr={best.params['learning_rate']}, "
-          f"n_iterations={best.params['n_iterations']}): final_loss={best.metrics['final_loss']:.3e}")
+    print(
+        f"\nBest run {best.run_id[:8]} (lr={best.params['learning_rate']}, "
+        f"n_iterations={best.params['n_iterations']}): final_loss={best.metrics['final_loss']:.3e}"
+    )
     for label, got, true in zip("abc", fitted, TRUE_PARAMS, strict=True):
         print(f"  {label}: fitted {got:.4f}   true {true:.4f}")
 

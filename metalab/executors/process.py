@@ -41,7 +41,9 @@ class ProcessExecutor:
 
     def __init__(self, max_workers: int = 4, mp_context: str = "spawn") -> None:
         if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
-            raise ValueError(f"ProcessExecutor(max_workers=...) must be an int >= 1, got {max_workers!r}")
+            raise ValueError(
+                f"ProcessExecutor(max_workers=...) must be an int >= 1, got {max_workers!r}"
+            )
         self.max_workers = max_workers
         self.mp_context = mp_context
         self._pool: ProcessPoolExecutor | None = None

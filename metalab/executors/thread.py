@@ -23,7 +23,9 @@ class ThreadExecutor:
 
     def __init__(self, max_workers: int = 4) -> None:
         if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
-            raise ValueError(f"ThreadExecutor(max_workers=...) must be an int >= 1, got {max_workers!r}")
+            raise ValueError(
+                f"ThreadExecutor(max_workers=...) must be an int >= 1, got {max_workers!r}"
+            )
         self.max_workers = max_workers
         self._pool: ThreadPoolExecutor | None = None
         self._ctx: SweepContext | None = None

@@ -9,6 +9,7 @@ atomically.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -94,10 +95,8 @@ class FileStore:
 
     def touch_run(self, run_id: str) -> None:
         """Heartbeat: a live run's record mtime keeps moving while it captures."""
-        try:
+        with contextlib.suppress(OSError):
             os.utime(self.layout.run_record(run_id))
-        except OSError:
-            pass
 
     # -- artifacts -----------------------------------------------------------------
 
@@ -149,7 +148,9 @@ class FileStore:
         return original if original.exists() else local
 
     def load_artifact(self, run_id: str, descriptor: ArtifactDescriptor) -> Any:
-        return _artifacts.load(self.artifact_path(run_id, descriptor), descriptor.kind, descriptor.format)
+        return _artifacts.load(
+            self.artifact_path(run_id, descriptor), descriptor.kind, descriptor.format
+        )
 
     # -- results: stepped metrics and capture.data ---------------------------------
 
@@ -246,7 +247,9 @@ class FileStore:
 
     # -- experiment manifests -----------------------------------------------------------
 
-    def put_experiment_manifest(self, manifest: dict[str, Any], *, toml_text: str | None = None) -> Path:
+    def put_experiment_manifest(
+        self, manifest: dict[str, Any], *, toml_text: str | None = None
+    ) -> Path:
         """Write this launch's manifest (and, when given, the experiment file behind it)."""
         stamp = _dt.datetime.now().strftime("%Y%m%d_%H%M%S")
         base = f"{safe_experiment_id(self.experiment_id)}_{stamp}"
@@ -297,7 +300,9 @@ def open_store(
     else:
         root = collection / safe_experiment_id(experiment_id)
     if root.exists() and not root.is_dir():
-        raise StoreError(f"store folder {str(root)!r} exists and is a file; remove it or pick another store")
+        raise StoreError(
+            f"store folder {str(root)!r} exists and is a file; remove it or pick another store"
+        )
     store = FileStore(root, experiment_id)
     if create:
         store.create()

@@ -1,0 +1,1 @@
+"""metalab-tui: the terminal app."""

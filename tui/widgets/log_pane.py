@@ -1,0 +1,39 @@
+"""The log of the selected run, following new lines as they arrive."""
+
+from __future__ import annotations
+
+from textual.widgets import Log
+
+__all__ = ["LogPane"]
+
+
+class LogPane(Log):
+    """Shows one run's log; ``show`` swaps runs, ``follow`` appends new lines only."""
+
+    DEFAULT_CSS = """
+    LogPane {
+        height: 1fr;
+        border: round $panel-lighten-2;
+        border-title-color: $accent;
+    }
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(max_lines=5000, **kwargs)  # type: ignore[arg-type]
+        self.run_id: str | None = None
+        self._shown = 0
+
+    def show(self, run_id: str | None, lines: list[str], title: str = "") -> None:
+        """Show ``lines`` as the log of ``run_id``; only new lines are written when it is
+        the run already shown."""
+        if run_id != self.run_id:
+            self.clear()
+            self.run_id = run_id
+            self._shown = 0
+            self.border_title = title
+        new = lines[self._shown :] if self._shown <= len(lines) else lines
+        if self._shown > len(lines):
+            self.clear()
+        if new:
+            self.write_lines(new)
+        self._shown = len(lines)

@@ -1,0 +1,46 @@
+"""The sweep's headline: counts, elapsed time, an ETA that counts runs in flight."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from metalab.progress import SweepTracker, format_duration
+
+__all__ = ["SweepHeader"]
+
+
+class SweepHeader(Static):
+    """``curve_fit 0.1  12/18 done · 4 running · 0 failed · 0 skipped  elapsed 4s  ETA 2s``."""
+
+    DEFAULT_CSS = """
+    SweepHeader {
+        height: 2;
+        padding: 0 1;
+        background: $panel;
+    }
+    """
+
+    def show(self, title: str, tracker: SweepTracker, state: str, note: str = "") -> None:
+        c = tracker.counts()
+        total = c["total"] or 1
+        width = 30
+        done_w = int(width * c["done"] / total)
+        text = Text()
+        text.append(f"{title}  ", style="bold")
+        text.append(f"{c['done']}/{c['total']} done", style="bold")
+        text.append(f" · {c['running']} running")
+        text.append(f" · {c['failed']} failed", style="red" if c["failed"] else "")
+        text.append(f" · {c['skipped']} skipped")
+        if c["cancelled"]:
+            text.append(f" · {c['cancelled']} cancelled", style="yellow")
+        text.append(f"   elapsed {format_duration(tracker.elapsed())}")
+        if state == "running":
+            text.append(f"   ETA {format_duration(tracker.eta())}")
+        text.append("\n")
+        text.append("█" * done_w, style="green")
+        text.append("░" * (width - done_w), style="dim")
+        text.append(f"  {state}", style="bold yellow" if state != "done" else "bold green")
+        if note:
+            text.append(f"  {note}")
+        self.update(text)
