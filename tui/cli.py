@@ -124,6 +124,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         specs = chosen
     if args.store is not None and args.store.exists() and not args.store.is_dir():
         return _fail(f"--store {str(args.store)!r} is a file; pass a folder")
+    if args.junit is not None:
+        # checked now: the report is written after the sweep, too late to fail cleanly
+        if args.junit.is_dir():
+            return _fail(f"--junit {str(args.junit)!r} is a folder; pass a file path, "
+                         f"e.g. {str(args.junit / 'metalab.xml')!r}")  # fmt: skip
+        blocker = next((p for p in args.junit.parents if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            return _fail(f"--junit {str(args.junit)!r}: {str(blocker)!r} is a file, not a folder")
 
     options = RunOptions(
         workers=args.workers,

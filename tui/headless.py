@@ -21,6 +21,8 @@ from metalab.config import ExperimentSpec, dump_experiment
 from metalab.errors import MetalabError
 from metalab.events import Event, EventKind
 from metalab.progress import SweepTracker, format_duration
+from metalab.runner import plan_runs
+from metalab.store.filestore import FileStore
 from metalab.types import RunRecord, Status
 from tui.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, RunOptions
 from tui.junit import SuiteResult, write_report
@@ -80,8 +82,25 @@ def _fmt(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def summary_table(records: Sequence[RunRecord], metric: str) -> str:
-    """A plain-text table of the runs: id, params, replicate, status, metric, duration."""
+def _last_value(store: FileStore, record: RunRecord, metric: str) -> float | None:
+    """The last value of the run's stepped ``metric``, when it has one."""
+    if metric in record.metrics or f"final_{metric}" in record.metrics:
+        return None  # the summary shows the scalar
+    try:
+        _, values = store.read_stepped(record.run_id, metric)
+    except (KeyError, OSError, ValueError):
+        return None
+    return float(values[-1]) if len(values) else None
+
+
+def summary_table(
+    records: Sequence[RunRecord], metric: str, values: dict[str, Any] | None = None
+) -> str:
+    """A plain-text table of the runs: id, params, replicate, status, metric, duration.
+
+    ``values`` maps run ids to the metric's value when it is not a scalar of the record
+    (a stepped metric's last value).
+    """
     param_keys: list[str] = []
     for r in records:
         for k in r.params_resolved:
@@ -91,6 +110,8 @@ def summary_table(records: Sequence[RunRecord], metric: str) -> str:
     rows = []
     for r in records:
         value = r.metrics.get(metric, r.metrics.get(f"final_{metric}"))
+        if value is None and values is not None:
+            value = values.get(r.run_id)
         rows.append(
             [r.run_id[:8], *(_fmt(r.params_resolved.get(k)) for k in param_keys),
              _fmt(r.provenance.extra.get("replicate")), r.status.value, _fmt(value),
@@ -107,7 +128,9 @@ def run_one(spec: ExperimentSpec, options: RunOptions, out: TextIO) -> tuple[int
     """Run one experiment to the end; returns its exit code and its JUnit suite."""
     experiment = spec.experiment
     executor = spec.executor.build(options.workers)
-    tracker = SweepTracker(total_steps=spec.display.total_steps)
+    # the total is known up front: counts, elapsed time and ETA must not treat the runs
+    # seen so far as the whole sweep (a resumed or one-worker sweep would look finished)
+    tracker = SweepTracker(len(plan_runs(experiment)), total_steps=spec.display.total_steps)
     printer = LinePrinter(spec, tracker, out, as_json=options.json)
     store = options.store if options.store is not None else spec.store
     if not options.json:
@@ -135,7 +158,9 @@ def run_one(spec: ExperimentSpec, options: RunOptions, out: TextIO) -> tuple[int
     if not options.json:
         counts = tracker.counts()
         out.write(tracker.status_line(spec.name) + "\n")
-        out.write(summary_table(records, spec.display.metric) + "\n")
+        metric = spec.display.metric
+        values = {r.run_id: _last_value(handle.store, r, metric) for r in records}
+        out.write(summary_table(records, metric, values) + "\n")
         out.write(
             f"{spec.name}: {counts['success'] + counts['skipped']}/{len(records)} succeeded"
             f" ({counts['skipped']} resumed), {counts['failed']} failed,"
@@ -173,7 +198,13 @@ def run_headless(
                 break
     finally:
         if options.junit is not None and suites:
-            write_report(options.junit, suites)
+            try:
+                write_report(options.junit, suites)
+            except OSError as exc:
+                reason = exc.strerror or exc
+                print(f"metalab-tui: error: cannot write the JUnit report "
+                      f"{str(options.junit)!r}: {reason}", file=sys.stderr)  # fmt: skip
+                code = max(code, EXIT_BAD_INPUT)
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, previous)
     return code

@@ -8,6 +8,7 @@ experiment, a ``<testcase>`` per run named by its short id and params, with a
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -27,11 +28,20 @@ class SuiteResult:
     skipped_ids: frozenset[str] = frozenset()
 
 
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 forbids (an ANSI colour code in an error
+    would make the whole report unreadable); each is shown as its ``\\xNN`` escape."""
+    return _NOT_XML.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def _case_name(record: RunRecord) -> str:
     params = " ".join(f"{k}={v}" for k, v in sorted(record.params_resolved.items()))
     replicate = record.provenance.extra.get("replicate")
     rep = f" rep={replicate}" if replicate is not None else ""
-    return f"{record.run_id[:8]} {params}{rep}".strip()
+    return _xml_safe(f"{record.run_id[:8]} {params}{rep}".strip())
 
 
 def build_report(suites: Sequence[SuiteResult]) -> ET.Element:
@@ -59,10 +69,10 @@ def build_report(suites: Sequence[SuiteResult]) -> ET.Element:
                 err = record.error or {}
                 fail = ET.SubElement(
                     case, "failure",
-                    message=f"{err.get('type', 'Error')}: {err.get('message', '')}",
-                    type=str(err.get("type", "Error")),
+                    message=_xml_safe(f"{err.get('type', 'Error')}: {err.get('message', '')}"),
+                    type=_xml_safe(str(err.get("type", "Error"))),
                 )  # fmt: skip
-                fail.text = err.get("traceback") or err.get("message") or ""
+                fail.text = _xml_safe(err.get("traceback") or err.get("message") or "")
             elif record.status is Status.CANCELLED or record.status is Status.RUNNING:
                 skipped += 1
                 ET.SubElement(case, "skipped", message=f"run {record.status.value}")
