@@ -22,6 +22,9 @@ from metalab.plain import to_plain
 
 KINDS = ("json", "numpy", "pickle", "file", "text")
 
+COMPRESS_ABOVE = 1 << 20
+"""Arrays larger than this many bytes are saved with zlib compression."""
+
 
 def check_name(name: Any, what: str = "artifact") -> str:
     """Refuse names that are empty, absolute, hidden or that could escape the run's folder."""
@@ -80,7 +83,10 @@ def serialize(name: str, obj: Any, kind: str | None) -> tuple[bytes, str, str]:
             raise ValueError(f"artifact {name!r}: kind='numpy' needs an array or a dict of arrays")
         buf = io.BytesIO()
         arrays = obj if isinstance(obj, dict) else {"arr": obj}
-        np.savez_compressed(buf, **arrays)
+        raw_size = sum(getattr(a, "nbytes", 0) for a in arrays.values())
+        # small arrays (curves, parameters) gain little from zlib and cost time to squeeze
+        save = np.savez_compressed if raw_size > COMPRESS_ABOVE else np.savez
+        save(buf, **arrays)
         return buf.getvalue(), "numpy", "npz"
     if kind == "json":
         data = _json_bytes(obj)

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import itertools
 import logging
+import operator
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from metalab import artifacts as _artifacts
 from metalab.errors import CancelledError
@@ -33,6 +36,14 @@ __all__ = ["FLUSH_INTERVAL", "Capture"]
 
 FLUSH_INTERVAL = 0.25
 """Seconds between flushes of stepped metrics to disk (and progress events)."""
+
+BUFFER_LIMIT = 50_000
+"""Points a capture holds before the operation's own thread flushes them, so that a
+loop logging faster than the flusher drains stays in bounded memory."""
+
+HEARTBEAT_INTERVAL = 2.0
+"""Seconds between touches of a live run's record, so readers can tell a live run
+from one whose process died (its record stays ``running`` but stops being touched)."""
 
 Emit = Callable[..., None]
 
@@ -63,7 +74,7 @@ class Capture:
         self._steps: list[tuple[str, Any, Any]] = []
         self._scalars: dict[str, Any] = {}
         self._checkpointed: dict[str, Any] = {}
-        self._streams: dict[str, TextIO] = {}
+        self._streams: dict[str, BinaryIO] = {}
         self._last_step: dict[str, int] = {}
         self._unsorted: set[str] = set()
         self._latest: dict[str, float] = {}
@@ -75,6 +86,7 @@ class Capture:
         self._log_file: TextIO | None = None
         self._logger_name = f"metalab.run.{run_id[:8]}.{worker}"
         self._closed = False
+        self._touched = 0.0
         self._subscribed: dict[str, logging.Handler] = {}
         _FLUSHER.register(self)
 
@@ -85,16 +97,20 @@ class Capture:
         if step is None:
             self._scalars[name] = value
         else:
-            self._steps.append((name, step, value))
+            buf = self._steps
+            buf.append((name, step, value))
+            if len(buf) >= BUFFER_LIMIT:
+                self.flush()  # a tight loop: write now rather than grow without bound
 
     def log_metrics(self, metrics: dict[str, Any], step: int | None = None) -> None:
         """Record several metrics at once (at one step when ``step`` is given)."""
         if step is None:
             self._scalars.update(metrics)
         else:
-            append = self._steps.append
-            for name, value in metrics.items():
-                append((name, step, value))
+            buf = self._steps
+            buf.extend([(name, step, value) for name, value in metrics.items()])
+            if len(buf) >= BUFFER_LIMIT:
+                self.flush()
 
     @property
     def metrics(self) -> dict[str, Any]:
@@ -114,6 +130,10 @@ class Capture:
             if self._on_checkpoint is not None and self._scalars != self._checkpointed:
                 self._checkpointed = dict(self._scalars)
                 self._on_checkpoint(to_plain(self._checkpointed))
+            now = time.monotonic()
+            if now - self._touched >= HEARTBEAT_INTERVAL:
+                self._touched = now
+                self.store.touch_run(self.run_id)
         if self._log_file is not None:
             with self._log_lock:
                 if self._log_file is not None:
@@ -126,36 +146,40 @@ class Capture:
             return
         chunk = buf[:n]
         del buf[:n]  # appends that raced in after len() stay in the list
-        grouped: dict[str, list[tuple[Any, Any]]] = {}
-        for name, step, value in chunk:
-            pairs = grouped.get(name)
-            if pairs is None:
-                pairs = grouped[name] = []
-            pairs.append((step, value))
+        first = chunk[0][0]
+        if all(c[0] == first for c in chunk):  # the usual case: one metric per loop
+            grouped = {first: [(c[1], c[2]) for c in chunk]}
+        else:
+            grouped = {}
+            for name, step, value in chunk:
+                pairs = grouped.get(name)
+                if pairs is None:
+                    pairs = grouped[name] = []
+                pairs.append((step, value))
         steps_now: dict[str, int] = {}
         for name, pairs in grouped.items():
+            try:
+                data = stepped.encode_chunk(pairs)
+            except (TypeError, ValueError) as exc:
+                self._warn(f"metric {name!r}: {exc}; those points were dropped")
+                continue
             fh = self._streams.get(name)
             if fh is None:
                 path = self.store.layout.stream(self.run_id, name)
                 path.parent.mkdir(parents=True, exist_ok=True)
-                fh = self._streams[name] = open(path, "a", encoding="utf-8")  # noqa: SIM115
-            try:
-                text = stepped.format_lines(pairs)
-            except (TypeError, ValueError) as exc:
-                self._warn(f"metric {name!r}: {exc}; those points were dropped")
-                continue
-            fh.write(text)
+                fh = self._streams[name] = open(path, "ab")  # noqa: SIM115
+            fh.write(data)
             fh.flush()
+            steps = [p[0] for p in pairs]
             last = self._last_step.get(name)
-            for step, _ in pairs:
-                if last is not None and step < last:
-                    self._unsorted.add(name)
-                last = step
-            self._last_step[name] = int(last) if last is not None else 0
-            steps_now[name] = int(pairs[-1][0])
+            if (last is not None and steps[0] < last) or not all(
+                map(operator.le, steps, itertools.islice(steps, 1, None))
+            ):
+                self._unsorted.add(name)
+            self._last_step[name] = int(steps[-1])
+            steps_now[name] = int(steps[-1])
             with contextlib.suppress(TypeError, ValueError):
                 self._latest[name] = float(pairs[-1][1])
-        self.store.touch_run(self.run_id)
         self._emit(
             EventKind.PROGRESS,
             self.run_id,
@@ -183,6 +207,7 @@ class Capture:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._log_file = open(path, "a", encoding="utf-8")  # noqa: SIM115
             self._log_file.write(text if text.endswith("\n") else text + "\n")
+            self._log_file.flush()  # on disk when log() returns, for readers and crashes
 
     def open_log(self) -> None:
         """Create the run's log file now (an empty log still says the run started)."""

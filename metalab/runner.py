@@ -234,7 +234,7 @@ class SweepHandle:
             if self._owns_executor:
                 self.executor.shutdown()
         finally:
-            self._bus.drain()
+            self._bus.close()  # delivers every event, then ends the dispatcher thread
             self._done.set()
 
     def _record_lost_runs(self) -> None:
@@ -346,6 +346,9 @@ def run(
     operation = _as_operation(experiment.operation)
     payloads = plan_runs(experiment)
     exe = resolve_executor(executor)
+    check = getattr(exe, "check", None)  # an engine may refuse the operation up front
+    if callable(check):
+        check(operation)
     owns_executor = executor is None or isinstance(executor, str)
     fs = open_store(store, experiment.experiment_id, create=True)
     fs.put_experiment_manifest(_manifest(experiment, operation, payloads), toml_text=definition)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import platform
+import shutil
 import socket
 import time
 import traceback
@@ -117,6 +118,9 @@ def execute_run(payload: RunPayload, ctx: SweepContext, worker: str = "thread:0"
         return record.to_dict()
 
     _archive_previous_log(store, payload.run_id)
+    # an earlier attempt's curves (a killed run's half stream, or a finished run's sealed
+    # ones) must not mix into this attempt's, nor be shown as its live data
+    shutil.rmtree(store.layout.results_dir(payload.run_id), ignore_errors=True)
     record = _base_record(payload, ctx, Status.RUNNING)
     started = _dt.datetime.now()
     t0 = time.perf_counter()

@@ -51,13 +51,18 @@ class ProcessExecutor:
         self._cancel: Any = None
         self._drainer: threading.Thread | None = None
 
-    def start(self, ctx: SweepContext) -> None:
-        ref = getattr(ctx.operation, "ref", "")
+    def check(self, operation: Any) -> None:
+        """Refuse, before anything is written, an operation that workers could not import."""
+        ref = getattr(operation, "ref", "")
         if "<locals>" in ref or "<lambda>" in ref or not ref:
             raise ExecutorError(
-                f"ProcessExecutor cannot run operation {ref or ctx.operation!r}: worker processes "
+                f"ProcessExecutor cannot run operation {ref or operation!r}: worker processes "
                 "import it by name, so define it at module level (or use ThreadExecutor)"
             )
+
+    def start(self, ctx: SweepContext) -> None:
+        self.check(ctx.operation)
+        ref = ctx.operation.ref
         mpc = mp.get_context(self.mp_context)
         self._queue = mpc.Queue()
         self._cancel = mpc.Event()

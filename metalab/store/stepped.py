@@ -1,13 +1,17 @@
 """Stepped metrics on disk: appended while the run is live, sealed when it ends.
 
 While a run is going, each stepped metric is a ``<name>.jsonl`` file to which the
-capture's flusher appends ``[step, value]`` lines about every quarter second, so
-another process (the TUI, ``metalab-tui browse`` on another machine) can follow it,
-and a killed run loses at most the last unflushed fraction of a second. Readers
-ignore a torn last line.
+capture's flusher appends one line about every quarter second: a JSON array of the
+``[step, value]`` pairs captured since the last flush. Another process (the TUI,
+``metalab-tui browse`` on another machine) can follow it, and a killed run loses at
+most the last unflushed fraction of a second. Readers ignore a torn last line.
+
+Lines are encoded with orjson: turning floats into shortest round-trip text costs
+CPython about 0.6 µs a value, which in a training loop is real overhead; orjson does
+it in a tenth of that. (Non-finite values are written as ``null`` and read as NaN.)
 
 When the run ends the stream is sealed into ``<name>.json`` in the reference's
-format (``{"data": [[step, value], ...], "shape": [n, 2], ...}``), by copying its
+format (``{"data": [[step, value], ...], "shape": [n, 2], ...}``), by splicing its
 lines rather than parsing them, so a million steps never sit in memory as objects.
 """
 
@@ -20,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from metalab.store import atomic
 
@@ -47,8 +52,27 @@ def _num(value: Any) -> str:
 
 
 def format_lines(pairs: Iterable[tuple[Any, Any]]) -> str:
-    """``[step,value]`` lines for the stream file."""
+    """``[step,value]`` lines, one pair each (the slow, careful encoding)."""
     return "".join(f"[{int(step)},{_num(value)}]\n" for step, value in pairs)
+
+
+_NON_NUMBERS = (b'"', b"true", b"false", b"{")
+
+
+def encode_chunk(pairs: list[tuple[Any, Any]]) -> bytes:
+    """One stream line holding ``pairs``: ``[[step,value],...]`` and a newline.
+
+    Raises:
+        TypeError: a value that is not a number.
+    """
+    try:
+        data = orjson.dumps(pairs, option=orjson.OPT_SERIALIZE_NUMPY)
+    except TypeError:
+        data = b""
+    if not data or any(bad in data for bad in _NON_NUMBERS):
+        # bools, numpy bools, strings, odd objects: the careful path converts or refuses
+        data = ("[" + ",".join(f"[{int(s)},{_num(v)}]" for s, v in pairs) + "]").encode()
+    return data + b"\n"
 
 
 def _parse_stream_text(text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -56,7 +80,7 @@ def _parse_stream_text(text: str) -> tuple[np.ndarray, np.ndarray]:
     body = text[: cut + 1] if cut >= 0 else ""
     if not body:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-    flat = body.replace("[", "").replace("]", "").replace("\n", ",")
+    flat = body.replace("[", "").replace("]", "").replace("\n", ",").replace("null", "nan")
     try:
         numbers = np.array(flat.rstrip(",").split(","), dtype=np.float64)
     except ValueError:
@@ -72,11 +96,17 @@ def _parse_stream_slow(body: str) -> tuple[np.ndarray, np.ndarray]:
     values: list[float] = []
     for line in body.splitlines():
         try:
-            step, value = json.loads(line)
-            steps.append(int(step))
-            values.append(float(value))
-        except (ValueError, TypeError):
+            item = json.loads(line)
+        except ValueError:
             continue  # a torn or foreign line: skip it, keep the rest
+        pairs = item if item and isinstance(item[0], list) else [item]
+        for pair in pairs:
+            try:
+                step, value = pair
+                steps.append(int(step))
+                values.append(float("nan") if value is None else float(value))
+            except (ValueError, TypeError):
+                continue
     return np.array(steps, dtype=np.int64), np.array(values, dtype=np.float64)
 
 
@@ -91,7 +121,11 @@ def read_stream(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def read_sealed(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Steps and values of a sealed ``<name>.json`` (ours or the reference's)."""
-    payload = json.loads(path.read_text(encoding="utf-8"))
+    raw = path.read_bytes()
+    try:
+        payload = orjson.loads(raw)
+    except orjson.JSONDecodeError:  # the reference writes NaN, which strict JSON lacks
+        payload = json.loads(raw)
     data = payload.get("data") if isinstance(payload, dict) else payload
     arr = np.asarray(data if data else [], dtype=np.float64)
     if arr.ndim == 2 and arr.shape[1] >= 2:
@@ -118,21 +152,23 @@ def seal(stream: Path, target: Path, *, sorted_steps: bool) -> int:
                     for line in src:
                         if not line.endswith("\n"):
                             break  # torn tail from an earlier crash
-                        out.write(("," if count else "") + line[:-1])
-                        count += 1
+                        if line.startswith("[["):  # a chunk: splice its pairs in
+                            inner = line[1:-2]
+                            n = inner.count("],[") + 1 if inner else 0
+                        else:  # one pair per line
+                            inner, n = line[:-1], 1
+                        if n:
+                            out.write(("," if count else "") + inner)
+                            count += n
             else:
                 steps, values = read_stream(stream)
                 order = np.argsort(steps, kind="stable")
-                chunk: list[str] = []
-                for step, value in zip(steps[order].tolist(), values[order].tolist(), strict=True):
-                    chunk.append(f"[{step},{_num(value)}]")
-                    if len(chunk) >= 10_000:
-                        out.write(("," if count else "") + ",".join(chunk))
-                        count += len(chunk)
-                        chunk = []
-                if chunk:
-                    out.write(("," if count else "") + ",".join(chunk))
-                    count += len(chunk)
+                s_sorted, v_sorted = steps[order].tolist(), values[order].tolist()
+                for start in range(0, len(s_sorted), 100_000):
+                    pairs = list(zip(s_sorted[start : start + 100_000],
+                                     v_sorted[start : start + 100_000], strict=True))  # fmt: skip
+                    out.write(("," if count else "") + orjson.dumps(pairs).decode()[1:-1])
+                    count += len(pairs)
             meta = json.dumps(STEPPED_METADATA, sort_keys=True)
             out.write(f'], "dtype": null, "metadata": {meta}, "shape": [{count}, 2]}}')
         atomic.move_into_place(tmp, target)
