@@ -100,6 +100,15 @@ def _fail(message: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns its exit code. Ctrl-C at any point exits with 130."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("metalab-tui: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["browse"]:
         return _browse(args_list[1:])

@@ -8,13 +8,14 @@ per event instead, for machines. Nothing here imports textual.
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import threading
 import time
 from collections.abc import Sequence
 from typing import Any, TextIO
+
+import orjson
 
 import metalab
 from metalab.config import ExperimentSpec, dump_experiment
@@ -56,7 +57,7 @@ class LinePrinter:
         with self._lock:
             if self.as_json:
                 record = {"experiment": self.spec.name, **event.to_dict()}
-                self.out.write(json.dumps(record, default=str) + "\n")
+                self.out.write(strict_json(record) + "\n")
                 self.out.flush()
                 return
             if event.kind is EventKind.RUN_FAILED and state is not None:
@@ -70,6 +71,11 @@ class LinePrinter:
     def _write(self, line: str) -> None:
         self.out.write(line + "\n")
         self.out.flush()
+
+
+def strict_json(obj: Any) -> str:
+    """JSON that any parser reads: NaN and infinities (a diverged loss) become null."""
+    return orjson.dumps(obj, default=str, option=orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
 def _params(params: dict[str, Any]) -> str:
