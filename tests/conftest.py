@@ -1,0 +1,51 @@
+"""Small fixtures shared by the metalab tests (the TUI's tests keep their own)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    """A collection root for one test's results tree (not created: metalab makes it)."""
+    return tmp_path / "store"
+
+
+def _wait_for(predicate: Callable[[], object], timeout: float = 20.0, interval: float = 0.02):
+    """Poll ``predicate`` until it returns something truthy; fail the test on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+@pytest.fixture
+def wait_for() -> Callable[..., object]:
+    """``wait_for(predicate, timeout=20)``: poll until truthy, or fail the test."""
+    return _wait_for
+
+
+@pytest.fixture
+def sweep(store: Path) -> Callable[..., object]:
+    """``sweep(op, params=None, seeds=None, name="t", context=None, **run_kwargs)``:
+    run a small experiment into the ``store`` fixture and return its Results."""
+    import metalab
+
+    def _sweep(op, params=None, seeds=None, name="t", context=None, **run_kwargs):
+        exp = metalab.Experiment(
+            name, "1", {} if context is None else context, op,
+            params if params is not None else metalab.grid(),
+            seeds if seeds is not None else metalab.seeds(0),
+        )  # fmt: skip
+        run_kwargs.setdefault("store", store)
+        return metalab.run(exp, **run_kwargs).result(timeout=120)
+
+    return _sweep
