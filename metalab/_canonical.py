@@ -6,6 +6,7 @@ fixes the encoding: floats hash as their ``repr`` string (so ``1`` and ``1.0``
 differ), dict keys are sorted, sets are sorted lists, and the JSON is compact.
 Values that have no stable encoding (NaN, infinity, numpy scalars, arrays, ...)
 are refused with a :class:`~metalab.errors.CanonicalizeError` naming where they are,
+(numpy scalars count as the plain numbers they hold; arrays are refused),
 before anything is written.
 """
 
@@ -51,6 +52,9 @@ def canonical(value: Any, where: str = "value") -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return canonical(dataclasses.asdict(value), where)
     module = type(value).__module__
+    if (module == "numpy" or module.startswith("numpy.")) and getattr(value, "ndim", None) == 0:
+        # np.int64(3) fingerprints as 3, np.float32(0.5) as 0.5: the numbers they stand for
+        return canonical(value.item(), where)
     if module == "numpy" or module.startswith("numpy."):
         raise CanonicalizeError(
             f"{where} is a numpy {type(value).__name__} ({value!r}), which has no stable "

@@ -11,6 +11,7 @@ import pytest
 
 import metalab
 from metalab._canonical import canonical_json, fingerprint
+from metalab.runner import plan_runs
 
 
 def fp(text: str) -> str:
@@ -62,7 +63,25 @@ def test_nan_and_infinity_cannot_be_fingerprinted(value):
         fingerprint(value)
 
 
-@pytest.mark.parametrize("value", [np.int64(3), np.float32(0.5), np.arange(3), object()])
+@pytest.mark.parametrize(
+    ("scalar", "plain"),
+    [(np.int64(3), 3), (np.float32(0.5), 0.5), (np.float64(0.1), 0.1), (np.bool_(True), True)],
+)
+def test_numpy_scalars_fingerprint_as_the_plain_numbers_they_hold(scalar, plain):
+    assert fingerprint({"x": scalar}) == fingerprint({"x": plain})
+
+
+def test_numpy_scalar_params_give_the_run_ids_of_plain_params(tmp_path):
+    def ids(values):
+        exp = metalab.Experiment(
+            "np", "1", {}, _op_for_ids, metalab.grid(n=values), metalab.seeds(0)
+        )
+        return [p.run_id for p in plan_runs(exp)]
+
+    assert ids([np.int64(1), np.int64(2)]) == ids([1, 2])
+
+
+@pytest.mark.parametrize("value", [np.arange(3), np.float64("nan"), object()])
 def test_values_without_a_stable_encoding_are_refused(value):
     with pytest.raises(metalab.CanonicalizeError) as info:
         fingerprint({"x": value})
@@ -70,6 +89,11 @@ def test_values_without_a_stable_encoding_are_refused(value):
 
 
 # -- run ids ---------------------------------------------------------------------------
+
+
+@metalab.operation
+def _op_for_ids(params):
+    return None
 
 
 @metalab.operation
