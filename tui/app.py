@@ -15,7 +15,9 @@ from textual.binding import Binding
 
 from metalab.config import ExperimentSpec
 from tui.cli import EXIT_OK, RunOptions
+from tui.commands import ScreenActions
 from tui.screens.dashboard import DashboardScreen
+from tui.screens.dialogs import ConfirmScreen
 from tui.screens.picker import ExperimentPicker
 from tui.session import SweepSession
 
@@ -27,6 +29,7 @@ class MetalabApp(App[int]):
 
     TITLE = "metalab-tui"
     CSS_PATH = "styles/app.tcss"
+    COMMANDS = App.COMMANDS | {ScreenActions}
     BINDINGS = [Binding("ctrl+c", "quit_app", "Quit", show=False, priority=True, id="app-quit")]
 
     def __init__(self, specs: Sequence[ExperimentSpec], options: RunOptions | None = None) -> None:
@@ -45,22 +48,30 @@ class MetalabApp(App[int]):
         if spec is None:
             self.exit(EXIT_OK)
             return
-        self.session = SweepSession(spec, self.options)
+        self.session = self.make_session(spec)
         self.push_screen(DashboardScreen(self.session))
 
+    def make_session(self, spec: ExperimentSpec) -> SweepSession:
+        """The session that runs ``spec`` (tests override it, e.g. to fix the clock)."""
+        return SweepSession(spec, self.options)
+
     def action_quit_app(self) -> None:
-        screen = self.screen
-        if isinstance(screen, DashboardScreen):
-            screen.action_quit_sweep()
-        else:
+        dashboards = [s for s in self.screen_stack if isinstance(s, DashboardScreen)]
+        if not dashboards:
             self.exit(EXIT_OK)
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return  # already asking whether to cancel the sweep
+        # ctrl+c over the help screen (or any dialog) still goes through the dashboard,
+        # so a running sweep is never left behind by a quick exit
+        while self.screen is not dashboards[-1]:
+            self.pop_screen()
+        dashboards[-1].action_quit_sweep()
 
     def open_browser(self, root: Path) -> None:
-        try:
-            from tui.browse.app import BrowserScreen  # type: ignore[import-not-found]
-        except ImportError:
-            self.notify("the results browser is not built yet", severity="warning")
-            return
+        """Push the results browser on ``root`` (the dashboard's ``b`` key)."""
+        from tui.browser import BrowserScreen
+
         self.push_screen(BrowserScreen(root))
 
 
@@ -71,10 +82,7 @@ def run_app(specs: Sequence[ExperimentSpec], options: RunOptions) -> int:
 
 
 def run_browser(root: Path) -> int:
-    try:
-        from tui.browse.app import BrowserApp  # type: ignore[import-not-found]
-    except ImportError:
-        print("metalab-tui: error: the results browser is not available yet")
-        return 2
+    from tui.browser import BrowserApp
+
     code = BrowserApp(root).run()
     return code if isinstance(code, int) else EXIT_OK

@@ -11,8 +11,9 @@ it is tested on its own.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -20,8 +21,9 @@ import numpy as np
 import metalab
 from metalab.config import ExperimentSpec, dump_experiment
 from metalab.events import Event, EventKind
-from metalab.progress import SweepTracker
+from metalab.progress import RunState, SweepTracker
 from metalab.results import Results
+from metalab.runner import plan_runs
 from metalab.store.filestore import FileStore, open_store
 from metalab.types import Status
 from tui.cli import RunOptions
@@ -37,13 +39,24 @@ CURVE_POLL = 0.2
 
 
 class SweepSession:
-    """One experiment's sweep: start it, follow it, cancel it."""
+    """One experiment's sweep: start it, follow it, cancel it.
 
-    def __init__(self, spec: ExperimentSpec, options: RunOptions) -> None:
+    ``clock`` (seconds, monotonic) times the runs and the sweep; tests pass a fixed
+    one so that elapsed times do not depend on the machine.
+    """
+
+    def __init__(
+        self,
+        spec: ExperimentSpec,
+        options: RunOptions,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.spec = spec
         self.options = options
         self.metric = spec.display.metric
-        self.tracker = SweepTracker(total_steps=spec.display.total_steps)
+        self.clock = clock
+        self.tracker = SweepTracker(total_steps=spec.display.total_steps, clock=clock)
         self.store: FileStore = open_store(
             options.store if options.store is not None else spec.store,
             spec.experiment.experiment_id,
@@ -67,6 +80,7 @@ class SweepSession:
     def run(self) -> Results:
         """Run the sweep to its end on the calling thread; returns its Results."""
         spec, options = self.spec, self.options
+        self._add_planned_runs()
         executor = spec.executor.build(options.workers)
         self._curve_thread = threading.Thread(
             target=self._follow_curves, name="metalab-curves", daemon=True
@@ -82,6 +96,8 @@ class SweepSession:
                 fail_fast=options.fail_fast,
                 definition=dump_experiment(spec),
             )
+            if self.cancelling:  # cancel() came before there was a handle to cancel
+                self.handle.cancel()
             self.tracker.total = max(self.tracker.total, self.handle.status.total)
             self.results = self.handle.result()
             return self.results
@@ -93,20 +109,63 @@ class SweepSession:
             self.finished.set()
             self._poll_curves()
 
+    def _add_planned_runs(self) -> None:
+        """Every run of the sweep as a pending row, in plan order, before any starts."""
+        display = self.spec.display
+        planned = plan_runs(self.spec.experiment)
+        runs = dict(self.tracker.runs)
+        for payload in planned:
+            runs.setdefault(
+                payload.run_id,
+                RunState(
+                    payload.run_id,
+                    params=dict(payload.params),
+                    replicate=payload.seeds.replicate_index,
+                    total_steps=display.total_steps(payload.params),
+                ),
+            )
+        # no event has come yet (the sweep starts after this); the UI thread may be
+        # reading the tracker, so swap the dict whole rather than grow it under it
+        self.tracker.runs = runs
+        self.tracker.total = max(self.tracker.total, len(planned))
+        with self._lock:
+            self._changed.update(p.run_id for p in planned)
+
     def _on_event(self, event: Event) -> None:
         state = self.tracker.update(event)
         if state is None:
             return
         run_id = state.run_id
+        if event.kind is EventKind.RUN_STARTED:
+            self._restart_curve(run_id)
         if event.kind is EventKind.LOG:
             with self._lock:
                 lines = self.logs.get(run_id)
                 if lines is None:
                     lines = self.logs[run_id] = deque(maxlen=LOG_LINES_KEPT)
-                lines.append(str(event.payload.get("line", event.payload.get("message", ""))))
+                lines.append(self.format_log(event.payload))
                 self.log_revision[run_id] = self.log_revision.get(run_id, 0) + 1
         with self._lock:
             self._changed.add(run_id)
+
+    def format_log(self, payload: dict[str, Any]) -> str:
+        """The text shown for one ``log`` event (tests override it to drop timestamps)."""
+        return str(payload.get("line", payload.get("message", "")))
+
+    def _restart_curve(self, run_id: str) -> None:
+        """A run (re)starting: forget what was read of an earlier attempt's curve.
+
+        A pending row may have been shown before the run started, and the worker clears
+        an earlier attempt's curves when it starts; a follower that already read them
+        (and took them for the sealed, final curve) would never follow the new ones.
+        The new follower's revision continues the old one's, so the change is seen.
+        """
+        old = self._followers.get(run_id)
+        if old is None:
+            return
+        new = CurveFollower(self.store, run_id, self.metric)
+        new.revision = old.revision + 1
+        self._followers[run_id] = new
 
     def cancel(self) -> None:
         """Cancel the sweep: finished runs are kept, the rest are recorded cancelled."""
@@ -128,12 +187,21 @@ class SweepSession:
 
     def log_lines(self, run_id: str) -> list[str]:
         """The run's recent log lines: from events while live, else from its log file."""
+        return self.log_tail(run_id)[0]
+
+    def log_tail(self, run_id: str) -> tuple[list[str], int]:
+        """(the run's last lines, how many lines it has logged in all).
+
+        Only the last ``LOG_LINES_KEPT`` lines are kept, so the count, not the length
+        of the list, tells a follower how many lines are new since it last looked.
+        """
         with self._lock:
             lines = self.logs.get(run_id)
             if lines is not None:
-                return list(lines)
+                return list(lines), self.log_revision.get(run_id, len(lines))
         text = self.store.get_log(run_id) or ""
-        return text.splitlines()[-LOG_LINES_KEPT:]
+        every = text.splitlines()
+        return every[-LOG_LINES_KEPT:], len(every)
 
     def watch(self, run_ids: Iterable[str]) -> None:
         """The runs whose curves the UI shows; their followers are polled."""
@@ -145,6 +213,10 @@ class SweepSession:
         follower = self._followers.get(run_id)
         if follower is None:
             follower = self._followers[run_id] = CurveFollower(self.store, run_id, self.metric)
+            follower.poll()
+        elif self.finished.is_set() and not follower.sealed:
+            # the curve thread has stopped: a run that ended while nobody watched it has
+            # only the part of its curve read while it ran; read the rest (once) here
             follower.poll()
         x, y = follower.view()
         return x, y, follower.revision
@@ -164,6 +236,11 @@ class SweepSession:
             if follower.poll():
                 with self._lock:
                     self._changed.add(run_id)
+
+    @property
+    def results_path(self) -> str:
+        """The experiment's folder in the results tree, as shown to the user."""
+        return str(self.store.root)
 
     def summary(self) -> str:
         counts = self.tracker.counts()

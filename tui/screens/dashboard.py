@@ -2,7 +2,11 @@
 
 The sweep runs on a thread worker; its events land in a :class:`~tui.session.SweepSession`.
 A timer reads the session ten times a second and updates only what changed, so
-the screen's cost is fixed whatever the logging rate and keys stay responsive.
+the screen's cost is fixed whatever the logging rate and keys stay responsive. The
+table, header and curves are updated at most every ``LIVE_EVERY`` seconds while the
+sweep runs: each update redraws the whole runs table and may draw a plot frame, and
+the UI thread shares one GIL with the sweep's worker threads, so every redraw slows
+the sweep and delays the next key. Keys act at once, whatever the cadence.
 """
 
 from __future__ import annotations
@@ -28,7 +32,10 @@ from tui.widgets.sweep_header import SweepHeader
 __all__ = ["DashboardScreen"]
 
 TICK = 0.1
-"""Seconds between UI refreshes from the session (at most ~10 redraws a second)."""
+"""Seconds between reads of the session (the log pane follows at this rate)."""
+
+LIVE_EVERY = 0.5
+"""Seconds between updates of the runs table, header and curves while the sweep runs."""
 
 
 class DashboardScreen(Screen[int]):
@@ -84,13 +91,19 @@ class DashboardScreen(Screen[int]):
         self._log_rev: tuple[str | None, int] = (None, -1)
         self._quit_when_done = False
         self._last_full = 0.0
+        self._last_live = 0.0
         self.exit_code: int | None = None
 
     def compose(self) -> ComposeResult:
         spec = self.session.spec
         yield SweepHeader(id="sweep-header")
         with Horizontal(id="main"):
-            yield RunsTable(self.param_keys, spec.display.metric, id="runs")
+            yield RunsTable(
+                self.param_keys,
+                spec.display.metric,
+                param_values=_param_values(spec, self.param_keys),
+                id="runs",
+            )
             yield CurvePlot(id="plot")
         yield LogPane(id="log")
         from textual.widgets import Footer
@@ -118,7 +131,7 @@ class DashboardScreen(Screen[int]):
         if event.state is WorkerState.SUCCESS:
             self.state = "cancelled" if self.session.cancelling else "done"
             self.exit_code = self.session.exit_code()
-            self.note = f"{self.session.summary()} · results in {self.session.store.root}"
+            self.note = f"{self.session.summary()} · results in {self.session.results_path}"
             self.notify(self.note, title=f"sweep {self.state}", timeout=8)
         elif event.state is WorkerState.ERROR:
             error = event.worker.error
@@ -132,12 +145,22 @@ class DashboardScreen(Screen[int]):
         if self._quit_when_done:
             self.app.exit(self.exit_code)
 
+    def on_unmount(self) -> None:
+        # The app is going away without the quit dialog (an error, or exit() from
+        # elsewhere): cancel the sweep, or the process would wait for every run to end.
+        if self.session.running and not self.session.cancelling:
+            self.session.cancel()
+
     # -- the refresh loop ----------------------------------------------------------------
 
     def refresh_from_session(self, force: bool = False) -> None:
         session = self.session
         tracker = session.tracker
         now = time.monotonic()
+        if not force and now - self._last_live < LIVE_EVERY:
+            self._refresh_log()
+            return
+        self._last_live = now
         changed = session.take_changed()
         full = force or now - self._last_full >= 1.0  # elapsed times tick once a second
         if full:
@@ -146,7 +169,7 @@ class DashboardScreen(Screen[int]):
         runs = tracker.runs
         states = [runs[r] for r in list(runs)] if full else [runs[r] for r in changed if r in runs]
         if states:
-            table.sync(states, now)
+            table.sync(states, session.clock())
         if self.selected is None:
             self.selected = table.selected_run
         self.query_one(SweepHeader).show(self.title or "", tracker, self.state, self.note)
@@ -155,8 +178,8 @@ class DashboardScreen(Screen[int]):
 
     def _shown_runs(self) -> list[str]:
         runs = self.session.tracker.runs
-        if self.show_all:
-            return list(runs)
+        if self.show_all:  # every run that has started (pending ones have no curve yet)
+            return [r for r, st in list(runs.items()) if st.status != "pending"]
         shown = [r for r, st in list(runs.items()) if st.status == "running"]
         if self.selected and self.selected not in shown:
             shown.append(self.selected)
@@ -192,17 +215,17 @@ class DashboardScreen(Screen[int]):
         if (rid, rev) == self._log_rev:
             return
         self._log_rev = (rid, rev)
-        lines = self.session.log_lines(rid)
+        lines, total = self.session.log_tail(rid)
         failed = state is not None and state.status == "failed" and state.error
         if failed and not any("Traceback" in line for line in lines):
             assert state is not None
-            lines = [
-                *lines,
+            error = [
                 f"ERROR {state.error_type}: {state.error}",
                 *(state.traceback or "").splitlines(),
             ]
+            lines, total = [*lines, *error], total + len(error)
         params = " ".join(f"{k}={v}" for k, v in self.session.params_of(rid).items())
-        self.query_one(LogPane).show(rid, lines, title=f"log · {rid[:8]} {params}")
+        self.query_one(LogPane).show(rid, lines, title=f"log · {rid[:8]} {params}", total=total)
 
     # -- events and actions --------------------------------------------------------------------
 
@@ -230,7 +253,10 @@ class DashboardScreen(Screen[int]):
         self._refresh_plot()
 
     def action_help(self) -> None:
-        rows = [(b.key, b.description) for b in self.BINDINGS if isinstance(b, Binding)]
+        def keys(binding: Binding) -> str:  # "question_mark,f1" -> "?, f1"
+            return ", ".join(self.app.get_key_display(b) for b in Binding.make_bindings([binding]))
+
+        rows = [(keys(b), b.description) for b in self.BINDINGS if isinstance(b, Binding)]
         rows += [("↑/↓, j/k", "select a run (its curve is highlighted, its log shown)")]
         self.app.push_screen(HelpScreen("Live dashboard", rows))
 
@@ -261,6 +287,23 @@ class DashboardScreen(Screen[int]):
             ),
             answered,
         )
+
+
+def _param_values(spec: object, keys: list[str], limit: int = 2000) -> dict[str, set[object]]:
+    """The values each shown parameter takes in the first ``limit`` cases."""
+    params = getattr(getattr(spec, "experiment", None), "params", None)
+    values: dict[str, set[object]] = {k: set() for k in keys}
+    try:
+        for i, case in enumerate(params):  # type: ignore[arg-type]
+            if i >= limit:
+                break
+            items = getattr(case, "params", case)
+            for k in keys:
+                v = items.get(k)
+                values[k].add(v if isinstance(v, int | float | str | bool | None) else str(v))
+    except (TypeError, AttributeError):
+        pass
+    return values
 
 
 def _param_keys(spec: object) -> list[str]:

@@ -20,6 +20,7 @@ class ConfirmScreen(ModalScreen[bool]):
         width: 64; height: auto; padding: 1 2;
         border: thick $warning; background: $surface;
     }
+    ConfirmScreen Label { width: 100%; }
     ConfirmScreen Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
     ConfirmScreen Button { margin-left: 2; }
     """

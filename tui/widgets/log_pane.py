@@ -23,17 +23,23 @@ class LogPane(Log):
         self.run_id: str | None = None
         self._shown = 0
 
-    def show(self, run_id: str | None, lines: list[str], title: str = "") -> None:
+    def show(
+        self, run_id: str | None, lines: list[str], title: str = "", total: int | None = None
+    ) -> None:
         """Show ``lines`` as the log of ``run_id``; only new lines are written when it is
-        the run already shown."""
-        if run_id != self.run_id:
+        the run already shown.
+
+        ``lines`` may be only the last of the run's lines: ``total`` is how many it has
+        logged in all (default ``len(lines)``), so that new lines are found by count even
+        once the oldest ones are no longer kept.
+        """
+        count = len(lines) if total is None else total
+        if run_id != self.run_id or count < self._shown:
             self.clear()
             self.run_id = run_id
             self._shown = 0
             self.border_title = title
-        new = lines[self._shown :] if self._shown <= len(lines) else lines
-        if self._shown > len(lines):
-            self.clear()
-        if new:
-            self.write_lines(new)
-        self._shown = len(lines)
+        new = count - self._shown
+        if new > 0:
+            self.write_lines(lines[-new:] if new < len(lines) else lines)
+        self._shown = count

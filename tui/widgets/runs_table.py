@@ -3,11 +3,17 @@
 Rows are keyed by run id and only the cells that changed are rewritten, all inside
 one ``batch_update``, so a sweep of hundreds of runs updates without flicker or a
 full redraw; the cursor stays on the same run while rows change.
+
+Every column has a fixed width, sized for what it can hold (the parameter columns for
+the sweep's values, given up front). Columns do not jump as values change, and no
+cell is ever drawn at a stale width: textual's DataTable measures auto-width columns
+on idle without invalidating the cells it has already drawn, so a value that grew
+(a loss going from ``0.5`` to ``1.234e-05``) could stay cut off until its next change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -17,9 +23,13 @@ from textual.widgets import DataTable
 
 from metalab.progress import RunState, format_duration
 
-__all__ = ["RunsTable", "progress_bar"]
+__all__ = ["RunsTable", "cell_text", "progress_bar"]
 
 BAR_WIDTH = 12
+STATUS_WIDTH = len("cancelled")
+METRIC_WIDTH = len("-1.235e-05")  # f"{v:.4g}"; exponents beyond +-99 are cut
+TIME_WIDTH = len("59m59s")  # and "1h02m"; 100 hours and more are cut
+REP_WIDTH = 3
 
 
 def progress_bar(state: RunState, width: int = BAR_WIDTH) -> str:
@@ -39,10 +49,14 @@ def progress_bar(state: RunState, width: int = BAR_WIDTH) -> str:
     return f"{bar} {frac:4.0%}"
 
 
-def _value(v: object) -> str:
+def cell_text(v: object) -> str:
+    """A parameter or metric value as the table shows it: floats to 4 significant digits."""
     if isinstance(v, float):
         return f"{v:.4g}"
     return "" if v is None else str(v)
+
+
+_value = cell_text
 
 
 class RunsTable(DataTable[str | Text]):
@@ -66,21 +80,37 @@ class RunsTable(DataTable[str | Text]):
         def control(self) -> RunsTable:
             return self.table
 
-    def __init__(self, param_keys: Sequence[str], metric: str, **kwargs: object) -> None:
+    def __init__(
+        self,
+        param_keys: Sequence[str],
+        metric: str,
+        *,
+        param_values: Mapping[str, Iterable[object]] | None = None,
+        **kwargs: object,
+    ) -> None:
+        """``param_values``: the values each parameter takes in the sweep, to size its
+        column (a parameter left out gets a column as wide as its name, or 10)."""
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
         self.param_keys = list(param_keys)
         self.metric = metric
+        values = param_values or {}
+        self.param_widths = {
+            key: max([len(key), *(len(cell_text(v)) for v in values.get(key, ()))])
+            if key in values
+            else max(len(key), 10)
+            for key in self.param_keys
+        }
         self._cells: dict[str, tuple[str, ...]] = {}
 
     def on_mount(self) -> None:
-        self.add_column("run", key="run")
+        self.add_column("run", key="run", width=8)
         for key in self.param_keys:
-            self.add_column(key, key=f"p:{key}")
-        self.add_column("rep", key="rep")
-        self.add_column("status", key="status")
+            self.add_column(key, key=f"p:{key}", width=self.param_widths[key])
+        self.add_column("rep", key="rep", width=REP_WIDTH)
+        self.add_column("status", key="status", width=STATUS_WIDTH)
         self.add_column("progress", key="progress", width=BAR_WIDTH + 12)
-        self.add_column(self.metric, key="metric")
-        self.add_column("time", key="time")
+        self.add_column(self.metric, key="metric", width=max(len(self.metric), METRIC_WIDTH))
+        self.add_column("time", key="time", width=TIME_WIDTH)
 
     def _row(self, state: RunState, now: float) -> tuple[str, ...]:
         value = state.values.get(self.metric)

@@ -21,6 +21,8 @@ class SweepHeader(Static):
     }
     """
 
+    _shown: Text | None = None
+
     def show(self, title: str, tracker: SweepTracker, state: str, note: str = "") -> None:
         c = tracker.counts()
         total = c["total"] or 1
@@ -43,4 +45,9 @@ class SweepHeader(Static):
         text.append(f"  {state}", style="bold yellow" if state != "done" else "bold green")
         if note:
             text.append(f"  {note}")
-        self.update(text)
+        if text == self._shown:
+            return  # called on every dashboard refresh; the text changes less often
+        self._shown = text
+        # the height is fixed (2 lines): a repaint, not a layout of the whole screen,
+        # which would redraw every widget (the runs table above all) at every refresh
+        self.update(text, layout=False)
