@@ -5,7 +5,9 @@ tested without a terminal. The screens call:
 
 * :mod:`~tui.browse.index`: :class:`TreeIndex` opens a collection root or one
   experiment's folder, caches parsed records per experiment, and ``refresh()``-es a
-  live tree; its :class:`Table` holds one numpy column per field.
+  live tree.
+* :mod:`~tui.browse.table`: the immutable :class:`Table` it hands out, one numpy
+  column per field, and :func:`format_cell`.
 * :mod:`~tui.browse.query`: the filter language (``lr=0.1 final_loss<0.02``) and sorting.
 * :mod:`~tui.browse.stats`: aggregates with std/sem/ci95 error bars, histograms, curve bands.
 * :mod:`~tui.browse.export`: CSV/Parquet with ``Results.to_dataframe()``'s columns.
@@ -13,17 +15,7 @@ tested without a terminal. The screens call:
 """
 
 from tui.browse.export import export_csv, export_filename, export_parquet, export_rows
-from tui.browse.index import (
-    Changes,
-    Column,
-    ExperimentIndex,
-    ExperimentSummary,
-    FieldInfo,
-    RunRow,
-    Table,
-    TreeIndex,
-    format_cell,
-)
+from tui.browse.index import Changes, ExperimentIndex, ExperimentSummary, RunRow, TreeIndex
 from tui.browse.query import (
     Condition,
     QueryError,
@@ -52,6 +44,7 @@ from tui.browse.stats import (
     histogram,
     t_quantile,
 )
+from tui.browse.table import Column, FieldInfo, Table, format_cell
 
 __all__ = [
     "Changes",
