@@ -25,6 +25,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import plotext as plt
@@ -56,7 +57,8 @@ class Series:
     """One curve: ``key`` identifies the run, ``label`` names it in the legend.
 
     ``color_value`` is the value of the colouring parameter for this run (e.g. its
-    learning rate); series with equal values are drawn in the same colour.
+    learning rate); series with equal values are drawn in the same colour. A ``faint``
+    series (the edges of a band around a mean curve) is drawn dimmed, under the others.
     """
 
     key: str
@@ -64,6 +66,7 @@ class Series:
     x: np.ndarray
     y: np.ndarray
     color_value: object | None = None
+    faint: bool = False
 
 
 @dataclass
@@ -272,7 +275,9 @@ def _plot(
     fig.plot_size(width, height)
     fig.theme("simple")  # no frame or canvas colours: the pane's own colours show
 
-    ordered = [p for p in prepared if p is not chosen] + ([chosen] if chosen else [])
+    ordered = [p for p in prepared if p.series.faint and p is not chosen]
+    ordered += [p for p in prepared if not p.series.faint and p is not chosen]
+    ordered += [chosen] if chosen else []
     for p in ordered:
         rx, ry = envelope_sorted(
             p.x, p.y, columns, x_range=(x_lo, x_hi), min_dy=min_dy, log_y=log_y
@@ -281,7 +286,8 @@ def _plot(
             ry = np.log10(ry)
         rx, ry = _clip_huge(rx), _clip_huge(ry)
         bold = p is chosen
-        pixel = plt.pixel(foreground=p.color, style="bold" if bold else None)
+        style = "bold" if bold else "dim" if p.series.faint else None
+        pixel = plt.pixel(foreground=p.color, style=style)
         signal = fig.signal(rx.tolist(), ry.tolist(), marker=plt.marker("hd", pixel))
         fig.draw(signal.lines())
         if bold:
@@ -299,8 +305,12 @@ def _plot(
     if log_y:
         fig.ruler("y").ticks(*_log_ticks(y_lo, y_hi, max(2, rows // 2)))
 
-    text = fig.build().string()
-    lines = text.split("\n")
+    return figure_lines(fig, height)
+
+
+def figure_lines(fig: Any, height: int) -> list[str]:
+    """A built plotext figure as exactly ``height`` lines (cut or padded)."""
+    lines = fig.build().string().split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     lines = lines[:height]

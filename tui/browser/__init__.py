@@ -1,0 +1,5 @@
+"""``metalab-tui browse``: the results browser's screens (the data layer is ``tui.browse``)."""
+
+from tui.browser.app import BrowserApp, BrowserScreen
+
+__all__ = ["BrowserApp", "BrowserScreen"]

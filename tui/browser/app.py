@@ -1,0 +1,277 @@
+"""The browser screen: tabs over one results tree, refreshed while runs are written.
+
+``metalab-tui browse DIR`` runs :class:`BrowserApp`; the live dashboard's ``b`` key
+pushes the same :class:`BrowserScreen` onto its own app. A timer re-scans the tree
+every couple of seconds on a worker thread (cheap: only changed records are parsed),
+so a tree written by another process, or another machine, updates in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, TabbedContent, TabPane
+
+from tui.browse import Changes, QueryError, SearchHit, TreeIndex, parse_filter
+from tui.browser.columns import ALL_KEY
+from tui.browser.compare import ComparePane
+from tui.browser.experiments import ExperimentsPane
+from tui.browser.messages import OpenRun, ScopeChanged, ShowTab, StateChanged
+from tui.browser.pane import BrowserPane
+from tui.browser.plots import PlotsPane
+from tui.browser.run_detail import RunDetailScreen
+from tui.browser.runs import RunsPane
+from tui.browser.search import SearchScreen
+from tui.browser.state import BrowseState
+from tui.commands import ScreenActions
+from tui.screens.dialogs import HelpScreen
+
+__all__ = ["BrowserApp", "BrowserScreen"]
+
+REFRESH_EVERY = 2.0
+"""Seconds between re-scans of the tree for new and changed runs."""
+
+TABS = ("experiments", "runs", "plots", "compare")
+
+
+class BrowserScreen(Screen[None]):
+    """Experiments, runs, plots and compare tabs over one results tree."""
+
+    BINDINGS = [
+        Binding("1", "tab('experiments')", "Experiments", id="browse-experiments"),
+        Binding("2", "tab('runs')", "Runs", id="browse-runs"),
+        Binding("3", "tab('plots')", "Plots", id="browse-plots"),
+        Binding("4", "tab('compare')", "Compare", id="browse-compare"),
+        Binding("slash,ctrl+k", "search", "Search", id="browse-search"),
+        Binding(
+            "f5",
+            "preset(1)",
+            "Metric vs param",
+            show=False,
+            id="browse-view-1",
+            tooltip="first metric against the first param, grouped by the next",
+        ),
+        Binding(
+            "f6",
+            "preset(2)",
+            "Curves",
+            show=False,
+            id="browse-view-2",
+            tooltip="convergence curves of the runs in scope",
+        ),
+        Binding(
+            "f7",
+            "preset(3)",
+            "Compare by param",
+            show=False,
+            id="browse-view-3",
+            tooltip="one run per value of the first param, side by side",
+        ),
+        Binding(
+            "f8",
+            "preset(4)",
+            "Error bars",
+            show=False,
+            id="browse-view-4",
+            tooltip="first metric against the first param, mean ± 95% CI over replicates",
+        ),
+        Binding("R", "refresh_tree", "Refresh", show=False, id="browse-refresh"),
+        Binding("question_mark,f1", "help", "Help", id="browse-help"),
+        Binding("escape,q", "close", "Back", id="browse-close"),
+    ]
+
+    def __init__(
+        self,
+        root: Path | str,
+        index: TreeIndex | None = None,
+        *,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        super().__init__()
+        self.root = Path(root)
+        self.index = index or TreeIndex(self.root)
+        self.state = BrowseState(self.index)
+        if clock is not None:
+            self.state.clock = clock
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(
+            id="tabs", initial="experiments" if self.state.experiment is None else "runs"
+        ):
+            with TabPane("Experiments", id="experiments"):
+                yield ExperimentsPane(self.state, id="experiments-pane")
+            with TabPane("Runs", id="runs"):
+                yield RunsPane(self.state, id="runs-pane")
+            with TabPane("Plots", id="plots"):
+                yield PlotsPane(self.state, id="plots-pane")
+            with TabPane("Compare", id="compare"):
+                yield ComparePane(self.state, id="compare-pane")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "metalab-tui browse"
+        self.sub_title = str(self.root)
+        self.set_interval(REFRESH_EVERY, self.action_refresh_tree)
+        self.redraw()
+        self.call_after_refresh(self.focus_active_pane)
+
+    def panes(self) -> list[BrowserPane]:
+        return list(self.query(BrowserPane))
+
+    def focus_active_pane(self) -> None:
+        """Give the keyboard to the active tab's pane (its keys work only with focus in it)."""
+        active = self.query_one(TabbedContent).active
+        if active:
+            self.query_one(f"#{active}-pane", BrowserPane).focus_default()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.focus_active_pane()  # a click on a tab
+
+    def on_screen_resume(self) -> None:
+        if self.focused is None:  # back from the search dialog or a run
+            self.call_after_refresh(self.focus_active_pane)
+
+    def redraw(self, changes: Changes | None = None) -> None:
+        for pane in self.panes():
+            pane.refresh_view(changes)
+
+    # -- live tree -------------------------------------------------------------------
+
+    def action_refresh_tree(self) -> None:
+        self.refresh_tree()
+
+    @work(thread=True, exclusive=True, group="tree-refresh", exit_on_error=False)
+    def refresh_tree(self) -> None:
+        changes = self.index.refresh()
+        if changes:
+            # rebuild the tables here, off the main thread (a refresh only invalidates
+            # them; 10,000 runs take a few hundred ms to lay out in columns again)
+            try:
+                self.state.table()
+                self.index.summary_table()
+            except KeyError:  # the experiment in scope went away (see _apply_changes)
+                pass
+            self.app.call_from_thread(self._apply_changes, changes)
+
+    def _apply_changes(self, changes: Changes) -> None:
+        keys = {exp.key for exp in self.index.experiments}
+        if self.state.experiment is not None and self.state.experiment not in keys:
+            self._scope(None)  # its folder was deleted or renamed: show everything left
+        self.state.touch()
+        self.redraw(changes)
+
+    # -- messages from panes -------------------------------------------------------------
+
+    def on_scope_changed(self, message: ScopeChanged) -> None:
+        self.state.experiment = message.experiment
+        self.state.conditions.clear()
+        self.state.sort = None
+        self.state.touch()
+        self.redraw()
+        self.action_tab("runs")
+
+    def on_state_changed(self, message: StateChanged) -> None:
+        self.state.touch()
+        self.redraw()
+
+    def on_open_run(self, message: OpenRun) -> None:
+        self.app.push_screen(RunDetailScreen(self.state, message.run_id))
+
+    def on_show_tab(self, message: ShowTab) -> None:
+        self.action_tab(message.tab)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_tab(self, tab: str) -> None:
+        if tab in TABS:
+            self.query_one(TabbedContent).active = tab
+            self.focus_active_pane()  # now: keys pressed next belong to the new tab
+
+    def action_preset(self, n: int) -> None:
+        """One of the four atlas views (F5-F8), from anywhere in the browser."""
+        self.query_one(PlotsPane).preset(n)
+
+    def action_search(self) -> None:
+        # nothing to give the focus back to when the dialog closes: restoring it would
+        # switch back to the tab it was in, undoing a hit that opened another tab
+        self.set_focus(None)
+        self.app.push_screen(SearchScreen(self.state), self.open_search_hit)
+
+    def open_search_hit(self, hit: SearchHit | None) -> None:
+        """Act on the hit chosen in the search dialog: open its run, apply its filter,
+        filter to the runs having its field, or scope to its experiment."""
+        if hit is None:
+            self.focus_active_pane()
+            return
+        if hit.category == "experiment" or (hit.category == "tag" and hit.run_id is None
+                                            and hit.filter is None):  # fmt: skip
+            self.post_message(ScopeChanged(hit.experiment))
+            return
+        if hit.run_id is not None:
+            if self.state.experiment not in (None, hit.experiment):
+                self._scope(hit.experiment)  # the run is not among the runs in scope
+                self.state.touch()
+                self.redraw()
+            self.post_message(OpenRun(hit.run_id))
+            return
+        text = hit.filter or (f"{hit.field}!=none" if hit.field else None)
+        if text is None:
+            return
+        if self.state.experiment not in (None, hit.experiment):
+            self._scope(hit.experiment)
+        try:
+            conditions = parse_filter(text, self.state.table())
+        except QueryError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self.state.conditions.extend(c for c in conditions if c not in self.state.conditions)
+        if hit.field and hit.filter is None:  # a name: show that column too
+            key = self.state.experiment or ALL_KEY
+            runs = self.query_one("#runs-pane", RunsPane)
+            shown = self.state.columns.get(key) or runs.visible_columns(self.state.table())
+            if hit.field not in shown and hit.field in self.state.table():
+                self.state.columns[key] = [*shown, hit.field]
+        self.state.touch()
+        self.redraw()
+        self.action_tab("runs")
+
+    def _scope(self, experiment: str | None) -> None:
+        self.state.experiment = experiment
+        self.state.conditions.clear()
+        self.state.sort = None
+
+    def action_help(self) -> None:
+        rows = [(b.key, b.description) for b in self.BINDINGS if isinstance(b, Binding)]
+        active = self.query_one(TabbedContent).active
+        pane = self.query_one(f"#{active}-pane", BrowserPane)
+        rows += [(b.key, b.description) for b in pane.BINDINGS if isinstance(b, Binding)]
+        self.app.push_screen(HelpScreen(f"Results browser: {active}", rows))
+
+    def action_close(self) -> None:
+        self.index.save_cache()
+        if isinstance(self.app, BrowserApp):
+            self.app.exit(0)
+        else:
+            self.dismiss()
+
+
+class BrowserApp(App[int]):
+    """``metalab-tui browse``: the browser screen as an app of its own."""
+
+    TITLE = "metalab-tui browse"
+    COMMANDS = App.COMMANDS | {ScreenActions}
+
+    def __init__(self, root: Path | str, *, clock: Callable[[], float] | None = None) -> None:
+        super().__init__()
+        self.root = Path(root)
+        self.clock = clock
+        """Overrides the browser's "now" (tests pin it so relative times stay put)."""
+
+    def on_mount(self) -> None:
+        self.push_screen(BrowserScreen(self.root, clock=self.clock))

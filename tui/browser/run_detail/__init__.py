@@ -1,0 +1,64 @@
+"""One run in full: what it was given, what it measured, saved and logged.
+
+The screen is pushed over the browser (or the live dashboard) by ``OpenRun``. It is
+shaped around three costs:
+
+* **First paint is free.** The headline, status and parameters come from the run's
+  row in the tree index, already in memory, so the screen draws at once.
+* **Files are read on worker threads.** The full record (traceback, provenance,
+  artifacts), the list of stepped metrics (which may mean parsing large sealed
+  files), each curve and each artifact are read by thread workers that post typed
+  messages back; a worker in the same group replaces one still running.
+* **A live run is followed, not re-read.** While the record says ``running`` one poll
+  every :data:`POLL_EVERY` seconds (the next scheduled only when the last has
+  finished) re-reads the record, reads the logs from the byte offset already shown
+  and re-reads the curve on display. When the status turns final everything is
+  loaded once more and polling stops. The runner touches a live record every 2 s, so
+  a record untouched for :data:`STALE_AFTER` seconds is shown as stale: its runner
+  probably died.
+
+A package because the screen has five tabs and two kinds of background read, each
+its own module; the screen holds the state, keys and handlers and calls the others:
+
+* :mod:`.screen`: :class:`RunDetailScreen`, its layout, keys, workers and handlers.
+* :mod:`.overview`: the status line and the Overview tab (:func:`status_headline`,
+  :func:`format_duration`).
+* :mod:`.metrics`: the Metrics tab, each metric's rank among the experiment's runs
+  (:func:`metric_places`, :func:`lower_is_better`).
+* :mod:`.curves`: the Curves tab, a stepped metric raw and EMA-smoothed.
+* :mod:`.artifacts`: the Artifacts tab, listing and loading artifacts and data files.
+* :mod:`.logs`: the Logs tab, reading logs on from an offset, and :class:`RunLog`.
+* :mod:`.snapshot`: the full read of a run when it is opened (and when it ends).
+* :mod:`.polling`: what each poll of a live run reads.
+
+Everything but the screen is plain functions and data, so the numbers the screen
+shows can be tested without it.
+"""
+
+from tui.browser.run_detail.logs import RunLog
+from tui.browser.run_detail.metrics import (
+    LOWER_IS_BETTER,
+    MetricPlace,
+    lower_is_better,
+    metric_places,
+)
+from tui.browser.run_detail.overview import STALE_AFTER, format_duration, status_headline
+from tui.browser.run_detail.screen import RunDetailScreen
+
+__all__ = [
+    "LOWER_IS_BETTER",
+    "POLL_EVERY",
+    "STALE_AFTER",
+    "MetricPlace",
+    "RunDetailScreen",
+    "RunLog",
+    "format_duration",
+    "lower_is_better",
+    "metric_places",
+    "status_headline",
+]
+
+POLL_EVERY = 1.0
+"""Seconds between polls of a live run (record, logs, curve). Read from here before
+each poll is scheduled (:func:`.polling.poll_interval`), so setting it on this
+package takes effect."""

@@ -1,0 +1,110 @@
+"""The Artifacts tab: the run's artifacts and data files, listed, and loaded for the viewer.
+
+Why a module of its own: listing reads the run's artifact descriptors and peeks into
+small data files for their dtype and shape, and loading parses (or unpickles) a file;
+both run on the screen's worker threads, so they are plain functions here. Data
+entries that are stepped metrics are left to the Curves tab. A pickle is never loaded
+(unpickling runs code), nor a file over :data:`MAX_LOAD_BYTES`: the viewer says why
+and shows the file's details instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from textual.widgets import DataTable
+
+from metalab.results import Run
+from metalab.types import ArtifactDescriptor
+from tui.widgets.artifact_view import ArtifactItem, format_size
+
+__all__ = [
+    "ARTIFACT_COLUMNS",
+    "MAX_LOAD_BYTES",
+    "fill_artifact_list",
+    "list_items",
+    "not_loaded_reason",
+    "read_item",
+]
+
+MAX_LOAD_BYTES = 256 * 1024 * 1024
+"""Artifacts larger than this are not loaded into a viewer (their path is shown)."""
+ARTIFACT_COLUMNS = (("name", "name"), ("kind / format", "kind"), ("size", "size"))
+"""The artifacts list's columns, as (label, key)."""
+
+
+def list_items(
+    run: Run, stepped: list[str]
+) -> tuple[list[ArtifactItem], dict[str, ArtifactDescriptor]]:
+    """The run's artifacts, then its data entries that are not ``stepped`` metrics; and
+    the artifacts' descriptors by name (what :func:`read_item` loads them with)."""
+    store = run.store
+    items: list[ArtifactItem] = []
+    descriptors: dict[str, ArtifactDescriptor] = {}
+    for desc in run.artifacts():
+        path = store.artifact_path(run.run_id, desc)
+        size = desc.size_bytes or _size(path)
+        items.append(ArtifactItem(desc.name, "artifact", desc.kind, desc.format, size, path))
+        descriptors[desc.name] = desc
+    for name in run.list_data():
+        if name in stepped:
+            continue
+        path = store.layout.result(run.run_id, name)
+        size = _size(path)
+        fmt = "json"
+        try:
+            if size is not None and size < 1_000_000:
+                entry = store.get_result(run.run_id, name)
+                if entry.get("dtype") and entry.get("shape") is not None:
+                    fmt = f"{entry['dtype']} [{', '.join(map(str, entry['shape']))}]"
+        except (OSError, ValueError, KeyError):
+            pass
+        items.append(ArtifactItem(name, "data", "data", fmt, size, path))
+    return items, descriptors
+
+
+def not_loaded_reason(item: ArtifactItem) -> str | None:
+    """Why the viewer shows only ``item``'s details instead of loading it (None: load it)."""
+    if not item.loadable:
+        return "a pickle is not loaded here: unpickling runs code"
+    if item.size is not None and item.size > MAX_LOAD_BYTES:
+        return "too large to preview"
+    return None
+
+
+def read_item(
+    run: Run, item: ArtifactItem, descriptors: Mapping[str, ArtifactDescriptor] | None
+) -> Any:
+    """The value an artifact or data entry holds (raises what reading it raised)."""
+    if item.source == "artifact":
+        desc = descriptors[item.name] if descriptors is not None else None
+        if desc is None:
+            raise FileNotFoundError(item.name)
+        return run.store.load_artifact(run.run_id, desc)
+    return run.data(item.name)
+
+
+def fill_artifact_list(
+    table: DataTable, items: list[ArtifactItem], shown: ArtifactItem | None
+) -> None:
+    """Refill the artifacts list (:data:`ARTIFACT_COLUMNS`), the cursor kept on ``shown``."""
+    table.clear()
+    for i, item in enumerate(items):
+        name = item.name if item.source == "artifact" else f"{item.name} (data)"
+        table.add_row(name, item.kind_format, format_size(item.size), key=f"item-{i}")
+    if not items:
+        table.add_row("no artifacts or data", "", "", key="none")
+    elif shown is not None:
+        for i, item in enumerate(items):
+            if item.name == shown.name and item.source == shown.source:
+                table.move_cursor(row=i)
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return None

@@ -1,0 +1,149 @@
+"""The Metrics tab: where each of the run's metrics stands among its experiment's runs.
+
+Why a module of its own: a rank, a percentile and the spread are numbers a user acts
+on, so :func:`metric_places` computes them from the tree index's table alone and can
+be tested without a screen; :func:`fill_metrics_table` only lays them out. Whether a
+lower value is the better one is guessed from the metric's name
+(:data:`LOWER_IS_BETTER`); the comparison screen uses the same guess.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from tui.browse import Table, format_cell
+from tui.browse.stats import describe, rank
+
+__all__ = [
+    "LOWER_IS_BETTER",
+    "METRIC_COLUMNS",
+    "MetricPlace",
+    "fill_metrics_table",
+    "lower_is_better",
+    "metric_places",
+    "metrics_caption",
+    "position_bar",
+]
+
+LOWER_IS_BETTER = ("loss", "error", "time", "duration")
+"""A metric whose name contains one of these is better when lower."""
+METRIC_COLUMNS = (
+    ("metric", "metric"),
+    ("value", "value"),
+    ("rank", "rank"),
+    ("pctile", "pctile"),
+    ("position (min → max)", "position"),
+    ("min", "min"),
+    ("median", "median"),
+    ("max", "max"),
+)
+"""The metrics table's columns, as (label, key)."""
+
+
+def lower_is_better(name: str) -> bool:
+    """Whether a smaller value of metric ``name`` is the better one (loss, error, time...)."""
+    lowered = name.lower()
+    return any(word in lowered for word in LOWER_IS_BETTER)
+
+
+@dataclass(frozen=True)
+class MetricPlace:
+    """One scalar metric of the run and where it stands among the experiment's runs."""
+
+    column: str
+    """The table column (``metrics.final_loss``, ``derived.x``)."""
+    value: Any
+    rank: int | None = None
+    """1 is the best (lowest for losses, errors and times, else highest); None: not ranked."""
+    n: int = 0
+    """Runs of the experiment with a finite value."""
+    percentile: float = math.nan
+    """Share (%) of the other runs that this run is at least as good as (100: the best)."""
+    lowest: float = math.nan
+    median: float = math.nan
+    highest: float = math.nan
+    lower_better: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.column.split(".", 1)[1] if "." in self.column else self.column
+
+
+def metric_places(table: Table, row: int) -> list[MetricPlace]:
+    """Every ``metrics.*`` and ``derived.*`` value of row ``row`` with its rank among the
+    table's runs (numbers only; bools and strings are listed unranked)."""
+    out = []
+    for name in [*table.names("metrics"), *table.names("derived")]:
+        column = table.column(name)
+        if not column.present[row]:
+            continue
+        value = column.values[row]
+        number = column.num[row]
+        numeric = (
+            column.kind in ("numeric", "mixed")
+            and not isinstance(value, bool)
+            and math.isfinite(number)
+        )
+        if not numeric:
+            out.append(MetricPlace(name, value))
+            continue
+        lower = lower_is_better(column.key)
+        k, n = rank(column.num, row, descending=not lower)
+        spread = describe(column.num)
+        percentile = 100.0 * (n - k) / (n - 1) if n > 1 else 100.0
+        out.append(
+            MetricPlace(name, value, k, n, percentile, spread.min, spread.median, spread.max, lower)
+        )
+    return out
+
+
+def position_bar(value: float, lo: float, hi: float, width: int = 15) -> str:
+    """``───●──────``: where ``value`` sits between the lowest and the highest."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or width < 3:
+        return ""
+    t = (value - lo) / (hi - lo) if hi > lo else 0.5
+    at = min(width - 1, max(0, round(t * (width - 1))))
+    return "─" * at + "●" + "─" * (width - 1 - at)
+
+
+def fill_metrics_table(table: DataTable, places: list[MetricPlace], good: str) -> None:
+    """Refill the metrics table (:data:`METRIC_COLUMNS`) with ``places``, a rank of 1
+    among several runs in the colour ``good``."""
+    table.clear()
+    for place in places:
+        if place.rank is None:
+            table.add_row(
+                place.name, format_cell(place.value), "—", "—", "", "", "", "", key=place.column
+            )
+            continue
+        rank_text = Text(f"{place.rank} of {place.n}")
+        if place.rank == 1 and place.n > 1:
+            rank_text.stylize(f"bold {good}")
+        arrow = "↓" if place.lower_better else "↑"
+        table.add_row(
+            Text.assemble(place.name, (f" {arrow}", "dim")),
+            format_cell(place.value),
+            rank_text,
+            f"{place.percentile:.0f}%",
+            position_bar(float(place.value), place.lowest, place.highest),
+            format_cell(place.lowest),
+            format_cell(place.median),
+            format_cell(place.highest),
+            key=place.column,
+        )
+    if not places:
+        table.add_row("no scalar metrics", "", "", "", "", "", "", "", key="none")
+
+
+def metrics_caption(experiment: str) -> str:
+    """What the rank and the percentile mean, under the metrics table."""
+    return (
+        f"Rank: this run's place among the runs of {experiment} that have the metric "
+        "(1 is the best; ↓ lower is better, ↑ higher). Pctile: the share of those other "
+        "runs that it is at least as good as."
+    )

@@ -1,0 +1,58 @@
+"""What the screen reads once when a run is opened, and again when a live run ends.
+
+Why a module of its own: this is the screen's one slow read (the full record, every
+metric's rank among the experiment's runs, the list of stepped metrics, which may mean
+parsing large sealed files, and the artifacts), so it runs on a worker thread and
+comes back as one :class:`Snapshot` that the screen applies in one go. Until then the
+screen shows what the tree index's row already holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from metalab.results import Run
+from metalab.types import ArtifactDescriptor
+from tui.browse import RunRow, TreeIndex
+from tui.browser.run_detail.artifacts import list_items
+from tui.browser.run_detail.metrics import MetricPlace, metric_places
+from tui.widgets.artifact_view import ArtifactItem
+
+__all__ = ["Snapshot", "file_mtime", "read_snapshot"]
+
+
+@dataclass
+class Snapshot:
+    """Everything the screen shows that needs files read, read at once on a worker."""
+
+    run: Run
+    row: RunRow
+    experiment: str
+    places: list[MetricPlace]
+    stepped: list[str]
+    items: list[ArtifactItem]
+    descriptors: dict[str, ArtifactDescriptor]
+    record_mtime: float | None
+
+
+def file_mtime(path: Path) -> float | None:
+    """``path``'s mtime, or None when it cannot be read."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
+
+
+def read_snapshot(index: TreeIndex, run_id: str) -> Snapshot:
+    """Read run ``run_id`` of ``index`` in full (on a worker thread: this reads files)."""
+    exp = index.find(run_id)
+    run = exp.run(run_id)
+    table = exp.table
+    i = table.index_of(run_id)
+    row = table.rows[i]
+    places = metric_places(table, i)
+    stepped = run.stepped_names()
+    items, descriptors = list_items(run, stepped)
+    mtime = file_mtime(run.store.layout.run_record(run.run_id))
+    return Snapshot(run, row, exp.key, places, stepped, items, descriptors, mtime)

@@ -1,0 +1,730 @@
+"""The browser's runs tab: the runs in scope as a sortable, filterable table.
+
+Why it is shaped this way:
+
+* **Only the rows on screen are drawn.** The filtered and sorted order is a numpy
+  index array (``BrowseState.rows()``, cached here per filter and sort); the table is
+  a :class:`~tui.browser.grid.VirtualGrid`, which asks this pane for the cells of the
+  rows in view and nothing else. So 10,000 runs open, sort and filter as fast as 12:
+  a few numpy operations and one screen of lines (``bench/bench_browse_ui.py``).
+  A ``DataTable`` stores and measures every row it holds; even a 200-row page of one
+  cost a few hundred milliseconds per key.
+* **Keyed live updates.** When the tree refreshes and the runs are still in the same
+  order, only the rows of the runs that changed are drawn again (a running run's
+  status, duration, metrics); when the order changed (a new run sorted in), the table
+  takes the new order and the cursor stays on the run it was on.
+* **State in one place.** Filter conditions, sort, selection and visible columns live
+  in :class:`~tui.browser.state.BrowseState`; this pane changes them and posts
+  ``StateChanged`` (or ``ShowTab``/``OpenRun``) up to the screen, which redraws every
+  pane. The filter language is the data layer's (``tui.browse.query``): each typed
+  condition becomes a removable pill.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Button, Input, Static
+
+from tui.browse import (
+    Changes,
+    Condition,
+    QueryError,
+    Table,
+    export_csv,
+    export_parquet,
+    parse_filter,
+)
+from tui.browser.columns import (
+    ALL_KEY,
+    MARK,
+    STATUS_VARIABLE,
+    ColumnPicker,
+    cell_text,
+    column_label,
+    default_columns,
+    done_text,
+    is_numeric,
+    order_columns,
+    status_text,
+    theme_color,
+)
+from tui.browser.export_dialog import ExportChoice, ExportDialog
+from tui.browser.grid import Cell, GridColumn, VirtualGrid
+from tui.browser.messages import OpenRun, ShowTab, StateChanged
+from tui.browser.pane import BrowserPane
+
+__all__ = ["RunsPane"]
+
+WIDTH_SAMPLE = 400
+"""Column widths are measured on at most this many of the rows shown (spread evenly)."""
+
+MARK_KEY = "_mark"
+RUN_KEY = "record.run_id"
+
+
+class FilterInput(Input):
+    """The runs filter: enter adds its conditions, backspace on an empty box removes the
+    last condition, escape goes back to the table."""
+
+    BINDINGS = [Binding("escape", "done", "Back to the table", show=False, id="runs-filter-done")]
+
+    @dataclass
+    class PopCondition(Message):
+        """Backspace in an empty filter box: remove the last condition."""
+
+        input: FilterInput
+
+        @property
+        def control(self) -> FilterInput:
+            return self.input
+
+    def action_delete_left(self) -> None:
+        if not self.value:
+            self.post_message(self.PopCondition(self))
+            return
+        super().action_delete_left()
+
+    def action_done(self) -> None:
+        self.screen.query_one("#runs-table", VirtualGrid).focus()
+
+
+class RunsPane(BrowserPane):
+    """The runs in scope: filter pills, the table, the selection and its count."""
+
+    DEFAULT_CSS = """
+    RunsPane { layout: vertical; }
+    RunsPane #runs-scope { height: 1; padding: 0 1; background: $panel; }
+    RunsPane #runs-filterbar { height: 1; margin-top: 1; }
+    RunsPane #runs-filter { width: 1fr; }
+    RunsPane #runs-filter-hint { width: auto; max-width: 60%; padding: 0 1; color: $text-muted; }
+    RunsPane #runs-filter-error { height: auto; padding: 0 1; color: $error; display: none; }
+    RunsPane #runs-filter-error.-shown { display: block; }
+    RunsPane #runs-pills { height: 1; display: none; padding: 0 1; }
+    RunsPane #runs-pills.-shown { display: block; }
+    RunsPane #runs-pills Button {
+        min-width: 0; width: auto; height: 1; margin-right: 1; padding: 0 1;
+        background: $accent 25%; color: $text; border: none;
+    }
+    RunsPane #runs-pills Button:hover { background: $accent 50%; }
+    RunsPane #runs-pills Button:focus { background: $accent; text-style: bold; }
+    RunsPane #runs-pills Button.-clear { background: $error 25%; }
+    RunsPane #runs-table { height: 1fr; }
+    RunsPane #runs-status { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding(
+            "f",
+            "focus_filter",
+            "Filter",
+            tooltip="Type conditions such as lr=0.1 final_loss<0.02 status=failed",
+            id="runs-filter",
+        ),
+        Binding(
+            "F",
+            "clear_filter",
+            "Clear filter",
+            show=False,
+            tooltip="Remove every filter condition",
+            id="runs-clear-filter",
+        ),
+        Binding(
+            "s",
+            "sort",
+            "Sort",
+            tooltip="Sort by the cursor's column; again to reverse",
+            id="runs-sort",
+        ),
+        Binding(
+            "x",
+            "toggle_select",
+            "Select",
+            tooltip="Select or unselect the run under the cursor",
+            id="runs-select",
+        ),
+        Binding(
+            "A",
+            "select_all",
+            "Select all",
+            show=False,
+            tooltip="Select every run the filter shows",
+            id="runs-select-all",
+        ),
+        Binding(
+            "u",
+            "clear_selection",
+            "Unselect all",
+            show=False,
+            tooltip="Clear the selection",
+            id="runs-clear-selection",
+        ),
+        Binding("p", "plot", "Plot", tooltip="Plot the selected runs", id="runs-plot"),
+        Binding("c", "compare", "Compare", tooltip="Compare the selected runs", id="runs-compare"),
+        Binding(
+            "C",
+            "columns",
+            "Columns",
+            tooltip="Choose the columns shown for this experiment",
+            id="runs-columns",
+        ),
+        Binding(
+            "e",
+            "export",
+            "Export",
+            tooltip="Write the runs shown to CSV or Parquet",
+            id="runs-export",
+        ),
+        Binding(
+            "left_square_bracket",
+            "page(-1)",
+            "Page up",
+            show=False,
+            tooltip="A screenful up",
+            id="runs-page-up",
+        ),
+        Binding(
+            "right_square_bracket",
+            "page(1)",
+            "Page down",
+            show=False,
+            tooltip="A screenful down",
+            id="runs-page-down",
+        ),
+        Binding(
+            "enter",
+            "open",
+            "Open run",
+            show=False,
+            tooltip="Open the run under the cursor",
+            id="runs-open",
+        ),
+    ]
+
+    def __init__(self, state: Any, **kwargs: Any) -> None:
+        super().__init__(state, **kwargs)
+        self.columns_shown: list[str] = []
+        """Data columns shown after the mark and run id."""
+        self.order: np.ndarray = np.zeros(0, dtype=np.intp)
+        """Table rows shown, in order (row ``k`` of the grid is ``order[k]``)."""
+        self.order_ids: np.ndarray = np.zeros(0, dtype=object)
+        """Run ids of :attr:`order`."""
+        self._table: Table | None = None
+        self._now = 0.0
+        self._selected: frozenset[str] = frozenset()
+        self._positions: dict[str, int] | None = None
+        self._structure: tuple[Any, ...] = ()
+        self._rows_key: tuple[Any, ...] | None = None
+        self._rows: np.ndarray = np.zeros(0, dtype=np.intp)
+        self._widths_key: tuple[Any, ...] | None = None
+        self._widths: dict[str, int] = {}
+        self._pills_key: tuple[Condition, ...] | None = None
+        self._pill_generation = 0
+        self._cursor_to: str | None = None
+        """Where the next redraw puts the cursor: ``top``, or None (the same run)."""
+        self._scope: object = object()
+        self._styles: dict[str, Style] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="runs-scope")
+        with Horizontal(id="runs-filterbar"):
+            yield FilterInput(
+                placeholder="filter (f): learning_rate=0.1 final_loss<0.02 status=failed",
+                id="runs-filter",
+                compact=True,
+            )
+            yield Static("", id="runs-filter-hint")
+        yield Static("", id="runs-filter-error")
+        yield Horizontal(id="runs-pills")
+        yield VirtualGrid(id="runs-table", fixed_columns=2)
+        yield Static("", id="runs-status")
+
+    @property
+    def grid(self) -> VirtualGrid:
+        return self.query_one("#runs-table", VirtualGrid)
+
+    def focus_default(self) -> None:
+        # always the table: when the tab opens, Textual may have moved the focus to the
+        # filter box already (the first focusable widget), where keys would be typed
+        self.grid.focus()
+
+    # -- what is shown -------------------------------------------------------------------------
+
+    @property
+    def scope_key(self) -> str:
+        """The key of ``BrowseState.columns`` for the scope (``*``: all experiments)."""
+        return self.state.experiment or ALL_KEY
+
+    def rows(self) -> np.ndarray:
+        """Table rows shown (filtered, sorted), recomputed only when those change."""
+        table = self.state.table()
+        key = (id(table), table.n, tuple(self.state.conditions), self.state.sort,
+               self.state.descending)  # fmt: skip
+        if key != self._rows_key:
+            try:
+                self._rows = self.state.rows()
+            except KeyError:  # the sort column vanished (another experiment in scope)
+                self.state.sort = None
+                self._rows = self.state.rows()
+            self._rows_key = key
+        return self._rows
+
+    def default_columns(self, table: Table) -> list[str]:
+        several = self.state.experiment is None and len(self.state.index.experiments) > 1
+        return default_columns(table, all_experiments=several)
+
+    def visible_columns(self, table: Table) -> list[str]:
+        chosen = self.state.columns.get(self.scope_key)
+        if chosen is None:
+            return self.default_columns(table)
+        return [c for c in chosen if c in table]
+
+    def run_id_at(self, row: int) -> str | None:
+        if 0 <= row < len(self.order_ids):
+            return str(self.order_ids[row])
+        return None
+
+    @property
+    def cursor_run(self) -> str | None:
+        """The run id under the cursor (None on an empty table)."""
+        return self.run_id_at(self.grid.cursor_row) if self.grid.row_count else None
+
+    @property
+    def cursor_column(self) -> str | None:
+        keys = [MARK_KEY, RUN_KEY, *self.columns_shown]
+        column = self.grid.cursor_column
+        return keys[column] if 0 <= column < len(keys) else None
+
+    def row_texts(self, row: int) -> list[str]:
+        """The cells of shown row ``row`` as text (for tests and the status line)."""
+        return self.grid.row_texts(row)
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def _headers(self, table: Table) -> list[str]:
+        names = table.names()
+        out = [MARK, column_label(RUN_KEY, names)]
+        for name in self.columns_shown:
+            label = column_label(name, names)
+            if name == self.state.sort:
+                label += " ▼" if self.state.descending else " ▲"
+            out.append(label)
+        if self.state.sort == RUN_KEY:
+            out[1] += " ▼" if self.state.descending else " ▲"
+        return out
+
+    def _texts(self, table: Table, i: int) -> list[str]:
+        run_id = table.rows[i].run_id
+        return [
+            MARK if run_id in self._selected else "",
+            cell_text(table, i, RUN_KEY, self._now),
+            *(cell_text(table, i, name, self._now) for name in self.columns_shown),
+        ]
+
+    def _cells(self, row: int) -> list[Cell]:
+        """The grid's cell source: the cells of shown row ``row``."""
+        table = self._table
+        if table is None or not 0 <= row < len(self.order):
+            return []
+        texts = self._texts(table, int(self.order[row]))
+        styles = self._styles
+        cells: list[Cell] = [(texts[0], styles.get("mark")), (texts[1], None)]
+        for name, text in zip(self.columns_shown, texts[2:], strict=True):
+            if name == "record.status":
+                cells.append((text, styles.get(text)))
+            elif text == "—":
+                cells.append((text, styles["missing"]))
+            else:
+                cells.append((text, None))
+        return cells
+
+    def _measure(self, table: Table, rows: np.ndarray) -> dict[str, int]:
+        """Column widths from an even sample of the rows shown (the same for any order)."""
+        key = (id(table), len(rows), tuple(self.state.conditions), tuple(self.columns_shown),
+               int(self._now // 30))  # fmt: skip
+        if key == self._widths_key:
+            return self._widths
+        ordered = np.sort(rows)
+        if len(ordered) > WIDTH_SAMPLE:
+            ordered = ordered[np.linspace(0, len(ordered) - 1, WIDTH_SAMPLE).astype(np.intp)]
+        names = [RUN_KEY, *self.columns_shown]
+        widths = dict.fromkeys(names, 1)
+        for i in ordered.tolist():
+            for name, text in zip(names, self._texts(table, i)[1:], strict=True):
+                widths[name] = max(widths[name], cell_len(text))
+        self._widths_key, self._widths = key, widths
+        return widths
+
+    def _grid_columns(self, table: Table, headers: list[str]) -> list[GridColumn]:
+        widths = self._measure(table, self._rows)
+        out = [GridColumn(MARK_KEY, headers[0], 1)]
+        for name, label in zip([RUN_KEY, *self.columns_shown], headers[1:], strict=True):
+            numeric = is_numeric(table, name) or name == "record.duration_ms"
+            width = max(widths.get(name, 1), cell_len(label))
+            out.append(GridColumn(name, label, width, "right" if numeric else "left"))
+        return out
+
+    def _theme_styles(self) -> dict[str, Style]:
+        out = {status: status_text(self.app, status).style for status in STATUS_VARIABLE}
+        out["mark"] = Style(color=theme_color(self.app, "accent") or None)
+        out["missing"] = Style(dim=True)
+        return {k: v if isinstance(v, Style) else Style.parse(str(v)) for k, v in out.items()}
+
+    def refresh_view(self, changes: Changes | None = None) -> None:
+        if self.state.experiment != self._scope:  # another experiment: start at the top
+            self._scope = self.state.experiment
+            self._cursor_to = "top"
+        table = self.state.table()
+        rows = self.rows()
+        self.columns_shown = order_columns(self.visible_columns(table), table)
+        old_ids, old_selected = self.order_ids, self._selected
+        ids = table.run_ids[rows] if len(rows) else np.zeros(0, dtype=object)
+        self._table, self.order, self.order_ids = table, rows, ids
+        self._now = self.state.clock()
+        self._selected = frozenset(self.state.selected)
+        self._styles = self._theme_styles()
+        headers = self._headers(table)
+        columns = self._grid_columns(table, headers)
+        structure = tuple(columns)
+        grid = self.grid
+        same = (
+            structure == self._structure
+            and self._cursor_to is None
+            and len(ids) == len(old_ids)
+            and bool(np.array_equal(ids, old_ids))
+        )
+        if same:
+            touched = set(self._selected ^ old_selected)
+            if changes is not None:
+                touched.update(changes.changed)
+                touched.update(changes.added)
+            if touched:
+                positions = self._position_map()
+                grid.refresh_rows(positions[r] for r in touched if r in positions)
+        else:
+            self._positions = None
+            cursor_row: int | None = 0
+            old = old_ids[grid.cursor_row] if 0 <= grid.cursor_row < len(old_ids) else None
+            if self._cursor_to is None and old is not None:
+                cursor_row = self._position_map().get(str(old), grid.cursor_row)
+            old_keys = [c.key for c in (self._structure or ())]
+            old_key = old_keys[grid.cursor_column] if grid.cursor_column < len(old_keys) else None
+            keys = [c.key for c in columns]
+            # the same column if it is still shown, else the run id (not the mark)
+            cursor_column = keys.index(old_key) if old_key in keys else 1
+            grid.set_data(columns, len(rows), self._cells, cursor_row=cursor_row,
+                          cursor_column=cursor_column)  # fmt: skip
+            self._structure = structure
+            self._cursor_to = None
+        self._sync_pills()
+        self._update_scope(table)
+        self._update_status(table, rows)
+
+    def _position_map(self) -> dict[str, int]:
+        """``{run id: row}`` of the rows shown (built on demand)."""
+        if self._positions is None:
+            self._positions = {str(r): k for k, r in enumerate(self.order_ids.tolist())}
+        return self._positions
+
+    def _sync_pills(self) -> None:
+        conditions = tuple(self.state.conditions)
+        if conditions == self._pills_key:
+            return
+        self._pills_key = conditions
+        self._pill_generation += 1
+        gen = self._pill_generation
+        bar = self.query_one("#runs-pills", Horizontal)
+        bar.remove_children()
+        pills: list[Button] = []
+        for n, cond in enumerate(conditions):
+            pill = Button(
+                f"{cond.label} ✕",
+                id=f"runs-pill-{gen}-{n}",
+                name=str(n),
+                classes="pill",
+                tooltip=f"{cond.describe()} (click to remove)",
+            )
+            pills.append(pill)
+        if len(conditions) > 1:
+            pills.append(
+                Button(
+                    "clear all ✕",
+                    id=f"runs-pill-{gen}-clear",
+                    name="clear",
+                    classes="pill -clear",
+                    tooltip="remove every condition (F)",
+                )
+            )
+        if pills:
+            bar.mount(*pills)
+        bar.set_class(bool(pills), "-shown")
+
+    def _update_scope(self, table: Table) -> None:
+        scope = self.query_one("#runs-scope", Static)
+        out = Text()
+        index = self.state.index
+        if self.state.experiment is None:
+            out.append("all experiments", style="bold")
+            out.append(f"  ({len(index.experiments)})", style="dim")
+            counts: dict[str, int] = {}
+            total = 0
+            for s in index.summaries():
+                total += s.total
+                for k, v in s.counts.items():
+                    counts[k] = counts.get(k, 0) + v
+            done = counts.get("success", 0) + counts.get("failed", 0)
+        else:
+            s = next((x for x in index.summaries() if x.key == self.state.experiment), None)
+            out.append(self.state.experiment, style="bold")
+            if s is None:
+                scope.update(out)
+                return
+            counts, total, done = s.counts, s.total, s.done
+            icon = " ✓" if s.complete and not counts.get("failed") else ""
+            out.append(f"  {done_text(done, total)}{icon}", style="dim")
+        out.append("   ")
+        for status, var in (("success", "success"), ("failed", "error"), ("running", "accent"),
+                            ("cancelled", "warning")):  # fmt: skip
+            n = counts.get(status, 0)
+            out.append(f"{n} {status}", style=theme_color(self.app, var) if n else "dim")
+            out.append("  ")
+        scope.update(out)
+
+    def _update_status(self, table: Table, rows: np.ndarray) -> None:
+        out = Text()
+        n = len(rows)
+        out.append(f"{n:,} of {table.n:,} runs" if n != table.n else f"{n:,} runs")
+        if n:
+            out.append(f" · row {self.grid.cursor_row + 1:,} of {n:,}")
+        if self.state.selected:
+            out.append(" · ")
+            out.append(f"{len(self.state.selected)} selected", style="bold")
+        if self.state.sort:
+            arrow = "▼" if self.state.descending else "▲"
+            out.append(f" · sorted by {column_label(self.state.sort, table.names())} {arrow}")
+        self.query_one("#runs-status", Static).update(out)
+
+    # -- state changes -------------------------------------------------------------------------
+
+    def _changed(self, what: str) -> None:
+        self.state.touch()
+        self.post_message(StateChanged(what))
+
+    def set_conditions(self, conditions: list[Condition]) -> None:
+        """Replace the filter (the pills) and go back to the first page."""
+        self.state.conditions[:] = conditions
+        self._cursor_to = "top"
+        self._changed("filter")
+
+    def sort_by(self, name: str) -> None:
+        """Sort by ``name``; sorting by the sort column again reverses it."""
+        if self.state.sort == name:
+            self.state.descending = not self.state.descending
+        else:
+            self.state.sort, self.state.descending = name, False
+        self._cursor_to = "top"
+        self._changed("sort")
+
+    # -- events --------------------------------------------------------------------------------
+
+    @on(Input.Changed, "#runs-filter")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        event.stop()
+        hint = self.query_one("#runs-filter-hint", Static)
+        self._show_error("")
+        text = event.value.strip()
+        if not text:
+            hint.update("")
+            return
+        try:
+            conditions = parse_filter(text, self.state.table())
+        except QueryError:
+            hint.update("")
+            return
+        hint.update("enter: " + "; ".join(c.describe() for c in conditions))
+
+    @on(Input.Submitted, "#runs-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if not text:
+            self.grid.focus()
+            return
+        try:
+            conditions = parse_filter(text, self.state.table())
+        except QueryError as exc:
+            self._show_error(str(exc))
+            return
+        event.input.value = ""
+        self.query_one("#runs-filter-hint", Static).update("")
+        self.set_conditions([*self.state.conditions, *conditions])
+        # back to the table once the filtered rows are drawn (the footer's redraw for
+        # the new focus is slower than the filter itself)
+        self.call_after_refresh(self.grid.focus)
+
+    @on(FilterInput.PopCondition)
+    def _pop_condition(self, event: FilterInput.PopCondition) -> None:
+        event.stop()
+        if self.state.conditions:
+            self.set_conditions(self.state.conditions[:-1])
+
+    def _show_error(self, message: str) -> None:
+        error = self.query_one("#runs-filter-error", Static)
+        error.update(message)
+        error.set_class(bool(message), "-shown")
+
+    @on(Button.Pressed, "#runs-pills Button")
+    def _pill_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        name = event.button.name or ""
+        if name == "clear":
+            self.set_conditions([])
+        elif name.isdigit() and int(name) < len(self.state.conditions):
+            kept = [c for n, c in enumerate(self.state.conditions) if n != int(name)]
+            self.set_conditions(kept)
+        self.grid.focus()
+
+    @on(VirtualGrid.CellSelected, "#runs-table")
+    def _cell_selected(self, event: VirtualGrid.CellSelected) -> None:
+        event.stop()
+        run_id = self.run_id_at(event.row)
+        if run_id is not None:
+            self.post_message(OpenRun(run_id))
+
+    @on(VirtualGrid.HeaderSelected, "#runs-table")
+    def _header_selected(self, event: VirtualGrid.HeaderSelected) -> None:
+        event.stop()
+        if event.column_key != MARK_KEY:
+            self.sort_by(event.column_key)
+
+    @on(VirtualGrid.CursorMoved, "#runs-table")
+    def _cursor_moved(self, event: VirtualGrid.CursorMoved) -> None:
+        event.stop()
+        if self._table is not None:
+            self._update_status(self._table, self.order)
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#runs-filter", FilterInput).focus()
+
+    def action_clear_filter(self) -> None:
+        if self.state.conditions:
+            self.set_conditions([])
+
+    def action_sort(self) -> None:
+        name = self.cursor_column
+        if name is None:
+            return
+        if name == MARK_KEY:
+            self.notify("move the cursor to a column to sort by it", severity="warning")
+            return
+        self.sort_by(name)
+
+    def action_toggle_select(self) -> None:
+        run_id = self.cursor_run
+        if run_id is not None:
+            self.state.toggle_selected(run_id)
+            self._changed("selection")
+
+    def action_select_all(self) -> None:
+        table = self.state.table()
+        chosen = set(self.state.selected)
+        ids = table.run_ids[self.rows()].tolist()
+        self.state.selected.extend(r for r in ids if r not in chosen)
+        self._changed("selection")
+
+    def action_clear_selection(self) -> None:
+        if self.state.selected:
+            self.state.selected.clear()
+            self._changed("selection")
+
+    def action_plot(self) -> None:
+        if hasattr(self.state, "plot_selection"):
+            self.state.plot_selection = bool(self.state.selected)
+        self._changed("plot")
+        self.post_message(ShowTab("plots"))
+
+    def action_compare(self) -> None:
+        if not self.state.selected:
+            self.notify("select runs to compare first: x marks one, A all shown", timeout=4)
+        self.post_message(ShowTab("compare"))
+
+    def action_open(self) -> None:
+        run_id = self.cursor_run
+        if run_id is not None:
+            self.post_message(OpenRun(run_id))
+
+    def action_page(self, delta: int) -> None:
+        """``[`` and ``]``: a screenful up or down (atlas's page keys)."""
+        if delta < 0:
+            self.grid.action_page_up()
+        else:
+            self.grid.action_page_down()
+
+    def action_columns(self) -> None:
+        table = self.state.table()
+        key = self.scope_key
+        title = f"Columns of {self.state.experiment or 'all experiments'}"
+
+        def chosen(columns: list[str] | None) -> None:
+            if columns is not None:
+                self.state.columns[key] = columns
+                self._changed("columns")
+
+        self.app.push_screen(
+            ColumnPicker(table, self.columns_shown, self.default_columns(table), title), chosen
+        )
+
+    def action_export(self) -> None:
+        table = self.state.table()
+        rows = self.rows().copy()
+        experiment = self.state.experiment
+        if experiment is None and len(self.state.index.experiments) == 1:
+            experiment = self.state.index.experiments[0].key
+
+        def chosen(choice: ExportChoice | None) -> None:
+            if choice is not None:
+                self.export(choice, table, rows, experiment)
+
+        eid = None
+        if experiment is not None:
+            eid = self.state.index.experiment(experiment).experiment_id
+        self.app.push_screen(ExportDialog(eid, len(rows)), chosen)
+
+    @work(thread=True, group="runs-export", exit_on_error=False)
+    def export(
+        self, choice: ExportChoice, table: Table, rows: np.ndarray, experiment: str | None
+    ) -> Path | None:
+        """Write ``rows`` of ``table`` as the dialog chose (on a thread); notifies when done."""
+        try:
+            if choice.fmt == "parquet":
+                extra: dict[str, Any] = {}
+                if experiment is not None:
+                    exp = self.state.index.experiment(experiment)
+                    summary = exp.summary()
+                    extra = {
+                        "experiment_id": exp.experiment_id,
+                        "total_runs": summary.total,
+                        "context_fingerprint": (exp.manifest or {}).get("context_fingerprint"),
+                    }
+                path = export_parquet(table, choice.path, rows,
+                                      include_derived=choice.include_derived, **extra)  # fmt: skip
+            else:
+                path = export_csv(table, choice.path, rows, include_derived=choice.include_derived)
+        except (OSError, ImportError, ValueError) as exc:
+            self.app.notify(f"export failed: {exc}", severity="error", timeout=8)
+            return None
+        self.app.notify(f"exported {len(rows):,} runs to {path}", title="Export", timeout=8)
+        return path
