@@ -198,24 +198,26 @@ class Capture:
         self._write_log(line)
         self._emit(EventKind.LOG, self.run_id, level=lvl, message=str(message), line=line)
 
+    def _log_handle(self) -> TextIO | None:
+        """The open log file, opened on first use; None once the run has ended.
+        Call with ``_log_lock`` held."""
+        if self._log_file is None and not self._closed:
+            path = self.store.log_path(self.run_id)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._log_file = open(path, "a", encoding="utf-8")  # noqa: SIM115
+        return self._log_file
+
     def _write_log(self, text: str) -> None:
         with self._log_lock:
-            if self._log_file is None:
-                if self._closed:
-                    return
-                path = self.store.log_path(self.run_id)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self._log_file = open(path, "a", encoding="utf-8")  # noqa: SIM115
-            self._log_file.write(text if text.endswith("\n") else text + "\n")
-            self._log_file.flush()  # on disk when log() returns, for readers and crashes
+            fh = self._log_handle()
+            if fh is not None:
+                fh.write(text if text.endswith("\n") else text + "\n")
+                fh.flush()  # on disk when log() returns, for readers and crashes
 
     def open_log(self) -> None:
         """Create the run's log file now (an empty log still says the run started)."""
         with self._log_lock:
-            if self._log_file is None and not self._closed:
-                path = self.store.log_path(self.run_id)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self._log_file = open(path, "a", encoding="utf-8")  # noqa: SIM115
+            self._log_handle()
 
     @property
     def logger(self) -> logging.Logger:
