@@ -9,7 +9,10 @@ runs table's. The detail below it is atlas's experiment page (§2.2) reduced to 
 reads well in text: description and tags, a stacked progress bar, the parameters as the
 latest manifest (``experiments/*.json``) declares them (grid lists, random
 distributions, a count of manual cases), seeds, the operation's ref and code hash, the
-manifest history, and a metrics summary with coverage and range.
+manifest history, and a metrics summary with coverage and range. Below those, the
+distribution of one numeric metric over the runs (``d`` picks the next field) and, with
+``h``, the latest manifest as pretty JSON (``[``/``]`` older and newer versions, ``w``
+saves a copy); see :mod:`tui.browser.experiment_detail`.
 
 Enter scopes the whole browser to the experiment (a ``ScopeChanged`` up to the screen);
 ``a`` widens it back to every experiment. Rows are keyed by experiment key and a live
@@ -33,6 +36,12 @@ from textual.widgets import DataTable, Input, Static
 
 from tui.browse import Changes, ExperimentSummary, Table, format_cell, sort_order
 from tui.browser.columns import done_text, format_time, relative_time, theme_color
+from tui.browser.experiment_detail import (
+    DistributionView,
+    ManifestScreen,
+    distribution_fields,
+    manifest_versions,
+)
 from tui.browser.messages import ScopeChanged
 from tui.browser.pane import BrowserPane
 
@@ -250,6 +259,20 @@ class ExperimentsPane(BrowserPane):
             tooltip="Show the runs of every experiment together",
             id="experiments-all",
         ),
+        Binding(
+            "d",
+            "next_distribution",
+            "Distribution",
+            tooltip="Show the distribution of the next numeric metric",
+            id="experiments-distribution",
+        ),
+        Binding(
+            "h",
+            "manifest_history",
+            "Manifests",
+            tooltip="View (and save) the experiment's manifest versions",
+            id="experiments-manifests",
+        ),
         Binding("j", "cursor_down", "Down", show=False, id="experiments-down"),
         Binding("k", "cursor_up", "Up", show=False, id="experiments-up"),
     ]
@@ -269,6 +292,8 @@ class ExperimentsPane(BrowserPane):
         self._view: tuple[Any, ...] = ()
         self._detail_view: tuple[Any, ...] = ()
         self._visible = False
+        self.distribution_field: str | None = None
+        """The field whose distribution is shown (kept across experiments that have it)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="experiments-bar"):
@@ -284,6 +309,7 @@ class ExperimentsPane(BrowserPane):
             with Horizontal():
                 yield Static("", id="experiments-info", classes="detail-column")
                 yield Static("", id="experiments-provenance", classes="detail-column")
+            yield DistributionView(id="experiments-distribution")
 
     # -- drawing -------------------------------------------------------------------------------
 
@@ -424,11 +450,27 @@ class ExperimentsPane(BrowserPane):
                                  else "No experiments under this root."))  # fmt: skip
             info.update("")
             prov.update("")
+            self._show_distribution(None)
             return
         exp = self.state.index.experiment(summary.key)
         headline.update(self._headline(summary))
         info.update(self._info(summary, exp.manifest or {}, exp.table))
         prov.update(self._provenance(summary, exp.manifest or {}, exp.manifest_files, exp.table))
+        self._show_distribution(exp.table)
+
+    def _show_distribution(self, table: Table | None, step: int = 0) -> None:
+        """Draw the distribution of the chosen field (``step`` fields on) of ``table``."""
+        view = self.query_one("#experiments-distribution", DistributionView)
+        fields = distribution_fields(table) if table is not None else []
+        if not fields:
+            view.show(None, None)
+            return
+        if self.distribution_field in fields:
+            i = (fields.index(self.distribution_field) + step) % len(fields)
+        else:
+            i = 0
+        self.distribution_field = fields[i]
+        view.show(table, fields[i], len(fields))
 
     def _headline(self, s: ExperimentSummary) -> Text:
         now = self.state.clock()
@@ -605,6 +647,22 @@ class ExperimentsPane(BrowserPane):
         key = self._cursor_key()
         if key is not None:
             self.post_message(ScopeChanged(key))
+
+    def action_next_distribution(self) -> None:
+        key = self._cursor_key()
+        if key is None:
+            return
+        self._show_distribution(self.state.index.experiment(key).table, step=1)
+
+    def action_manifest_history(self) -> None:
+        key = self._cursor_key()
+        if key is None:
+            return
+        files = manifest_versions(list(self.state.index.experiment(key).manifest_files))
+        if not files:
+            self.notify("this experiment has no manifest (experiments/*.json)", severity="warning")
+            return
+        self.app.push_screen(ManifestScreen(files))
 
     def action_cycle_sort(self) -> None:
         self.sort_column = (self.sort_column + 1) % len(EXPERIMENT_COLUMNS)
