@@ -142,17 +142,21 @@ def run_one(spec: ExperimentSpec, options: RunOptions, out: TextIO) -> tuple[int
     if not options.json:
         out.write(f"== {spec.name} {spec.version}: {spec.experiment_dir.name} -> {store}\n")
         out.flush()
-    handle = metalab.run(
-        experiment,
-        store=store,
-        executor=executor,
-        resume=options.resume,
-        on_event=printer,
-        fail_fast=options.fail_fast,
-        definition=dump_experiment(spec),
-    )
+    with _DeferredInterrupt() as deferred:  # Ctrl-C while starting: cancel once started
+        handle = metalab.run(
+            experiment,
+            store=store,
+            executor=executor,
+            resume=options.resume,
+            on_event=printer,
+            fail_fast=options.fail_fast,
+            definition=dump_experiment(spec),
+        )
     interrupted = False
     try:
+        if deferred.hit:
+            interrupted = True
+            handle.cancel()
         results = handle.result()
     except KeyboardInterrupt:
         interrupted = True
@@ -218,3 +222,26 @@ def run_headless(
 
 def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+class _DeferredInterrupt:
+    """Holds back SIGINT while a sweep starts: a KeyboardInterrupt raised inside
+    ``metalab.run`` would leave its runs going with no handle to cancel them."""
+
+    def __init__(self) -> None:
+        self.hit = False
+        self._previous: Any = None
+        self._installed = False
+
+    def _note(self, signum: int, frame: object) -> None:
+        self.hit = True
+
+    def __enter__(self) -> _DeferredInterrupt:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._note)
+            self._installed = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._installed:
+            signal.signal(signal.SIGINT, self._previous)

@@ -1,8 +1,10 @@
 """A sweep as the dashboard sees it: the runner, its events and its curves, without UI.
 
-:class:`SweepSession` runs ``metalab.run`` (on whatever thread calls :meth:`run`),
-turns events into a :class:`~metalab.progress.SweepTracker`, keeps each run's recent
-log lines, and follows the curves of the runs being shown on a thread of its own.
+:class:`SweepSession` runs the sweep in a child process (``metalab-tui --no-ui --json``,
+so that its CPU-bound workers do not share the UI's GIL), follows the events the child
+prints (on whatever thread calls :meth:`run`), turns them into a
+:class:`~metalab.progress.SweepTracker`, keeps each run's recent log lines, and follows
+the curves of the runs being shown, from disk, on a thread of its own.
 The UI reads it on a timer at a fixed rate, so the cost of drawing does not depend on
 how fast runs log, and no file is read on the UI thread. It imports no textual, so
 it is tested on its own.
@@ -10,23 +12,32 @@ it is tested on its own.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as _dt
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
-import metalab
-from metalab.config import ExperimentSpec, dump_experiment
+import tui
+from metalab.config import ExperimentSpec
+from metalab.errors import MetalabError
 from metalab.events import Event, EventKind
 from metalab.progress import RunState, SweepTracker
-from metalab.results import Results
+from metalab.results import Results, load_results
 from metalab.runner import plan_runs
 from metalab.store.filestore import FileStore, open_store
 from metalab.types import Status
-from tui.cli import RunOptions
+from tui.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, RunOptions
 from tui.curves import CurveFollower
 
 __all__ = ["SweepSession"]
@@ -62,7 +73,9 @@ class SweepSession:
             spec.experiment.experiment_id,
             create=False,
         )
-        self.handle: metalab.SweepHandle | None = None
+        self._child: subprocess.Popen[bytes] | None = None
+        self._child_heard = False  # an event came: the child can take a SIGINT
+        self._run_ids: set[str] = set()
         self.results: Results | None = None
         self.error: BaseException | None = None
         self.cancelling = False
@@ -78,36 +91,131 @@ class SweepSession:
     # -- the runner side (called on a worker thread) ---------------------------------
 
     def run(self) -> Results:
-        """Run the sweep to its end on the calling thread; returns its Results."""
-        spec, options = self.spec, self.options
+        """Run the sweep to its end, in a child process, following it on the calling
+        thread; returns its Results."""
         self._add_planned_runs()
-        executor = spec.executor.build(options.workers)
         self._curve_thread = threading.Thread(
             target=self._follow_curves, name="metalab-curves", daemon=True
         )
         self._curve_thread.start()
         try:
-            self.handle = metalab.run(
-                spec.experiment,
-                store=options.store if options.store is not None else spec.store,
-                executor=executor,
-                resume=options.resume,
-                on_event=self._on_event,
-                fail_fast=options.fail_fast,
-                definition=dump_experiment(spec),
-            )
-            if self.cancelling:  # cancel() came before there was a handle to cancel
-                self.handle.cancel()
-            self.tracker.total = max(self.tracker.total, self.handle.status.total)
-            self.results = self.handle.result()
+            self.results = self._run_child()
             return self.results
         except BaseException as exc:
             self.error = exc
             raise
         finally:
-            executor.shutdown()
             self.finished.set()
             self._poll_curves()
+
+    def child_command(self) -> list[str]:
+        """The command line of the child process that runs the sweep."""
+        spec, options = self.spec, self.options
+        cmd = [
+            sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main())",
+            str(spec.source), "--experiment", spec.name, "--no-ui", "--json",
+        ]  # fmt: skip
+        if options.workers is not None:
+            cmd += ["--workers", str(options.workers)]
+        if options.store is not None:
+            cmd += ["--store", str(Path(options.store).resolve())]
+        if not options.resume:
+            cmd.append("--no-resume")
+        if options.fail_fast:
+            cmd.append("--fail-fast")
+        return cmd
+
+    def _run_child(self) -> Results:
+        env = dict(os.environ)
+        # the child imports tui and metalab from wherever this process does
+        root = str(Path(tui.__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        env["PYTHONUNBUFFERED"] = "1"
+        child = subprocess.Popen(
+            self.child_command(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,  # the terminal's signals are the UI's to handle
+        )
+        with self._lock:
+            self._child = child
+        errors: list[bytes] = []
+        drain = threading.Thread(
+            target=lambda: errors.append(child.stderr.read()),  # type: ignore[union-attr]
+            name="metalab-child-stderr",
+            daemon=True,
+        )
+        drain.start()
+        try:
+            assert child.stdout is not None
+            for line in child.stdout:
+                self._on_line(line)
+            code = child.wait()
+        except BaseException:
+            if child.poll() is None:
+                child.kill()
+            raise
+        finally:
+            drain.join(5)
+            child.stdout.close()  # type: ignore[union-attr]
+            child.stderr.close()  # type: ignore[union-attr]
+        stderr = b"".join(errors).decode("utf-8", "replace").strip()
+        if code == EXIT_BAD_INPUT:
+            # the child's message, from its last "metalab-tui: error: " on (hints included)
+            prefix = "metalab-tui: error: "
+            at = stderr.rfind(prefix)
+            message = stderr[at + len(prefix) :] if at >= 0 else stderr
+            raise MetalabError(message or "the experiment file could not be used")
+        results = self._load_results()
+        if code not in (EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED) or (
+            code == EXIT_FAILED and not results.records
+        ):
+            raise RuntimeError(
+                f"the sweep's process exited with code {code}: {stderr or 'no message'}"
+            )
+        return results
+
+    def _on_line(self, line: bytes) -> None:
+        """One line of the child's output: a JSON event."""
+        try:
+            data = orjson.loads(line)
+            kind = EventKind(data.pop("event"))
+        except (orjson.JSONDecodeError, ValueError, KeyError, TypeError, AttributeError):
+            return  # not an event (an operation printing to stdout)
+        run_id = data.pop("run_id", None)
+        data.pop("experiment", None)
+        stamp = data.pop("time", None)
+        try:
+            timestamp = _dt.datetime.fromisoformat(stamp) if stamp else _dt.datetime.now()
+        except (TypeError, ValueError):
+            timestamp = _dt.datetime.now()
+        if run_id is not None:
+            self._run_ids.add(run_id)
+        self._on_event(Event(kind, run_id, payload=data, timestamp=timestamp))
+        if not self._child_heard:
+            with self._lock:
+                self._child_heard = True
+                cancel = self.cancelling
+            if cancel:  # cancel() came before the child could take it
+                self._interrupt()
+
+    def _interrupt(self) -> None:
+        child = self._child
+        if child is not None and child.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                child.send_signal(signal.SIGINT)
+
+    def _load_results(self) -> Results:
+        """This sweep's records, as the child left them, in plan order."""
+        wanted = [rid for rid in self.tracker.runs if rid in self._run_ids]
+        try:
+            loaded = load_results(self.store.root)
+        except FileNotFoundError:
+            return Results(self.store, [])
+        by_id = {run.record.run_id: run for run in loaded.runs}
+        return Results(self.store, [by_id[rid] for rid in wanted if rid in by_id])
 
     def _add_planned_runs(self) -> None:
         """Every run of the sweep as a pending row, in plan order, before any starts."""
@@ -169,9 +277,11 @@ class SweepSession:
 
     def cancel(self) -> None:
         """Cancel the sweep: finished runs are kept, the rest are recorded cancelled."""
-        self.cancelling = True
-        if self.handle is not None:
-            self.handle.cancel()
+        with self._lock:
+            self.cancelling = True
+            heard = self._child_heard
+        if heard:  # else the first event the child prints delivers it
+            self._interrupt()
 
     # -- what the UI reads ---------------------------------------------------------------
 
@@ -254,8 +364,6 @@ class SweepSession:
         return ", ".join(parts)
 
     def exit_code(self) -> int:
-        from tui.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
-
         if self.cancelling:
             return EXIT_INTERRUPTED
         if self.results is None:

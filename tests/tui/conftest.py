@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
@@ -17,8 +16,8 @@ from metalab.config import ExperimentSpec, load_experiments
 OPS_SOURCE = '''\
 """A tiny operation for the TUI's tests: a short decaying loss curve and two log lines."""
 
-import threading
 import time
+from pathlib import Path
 
 import metalab
 
@@ -27,7 +26,7 @@ FAIL = {fail!r}  # runs with these learning rates raise after their last step
 SLEEP = {sleep!r}  # seconds per step
 EXTRA_LOG_LINES = {extra_log_lines!r}  # logged before the curve, to fill the log pane
 SCALE = 1.0  # tests change it between attempts to tell one attempt's curve from another's
-GATE = threading.Event()
+GATE = Path(__file__).with_name("release")  # a file: the sweep runs in a child process
 
 
 @metalab.operation
@@ -44,7 +43,8 @@ def train(params, seeds, capture, runtime):
         if SLEEP:
             time.sleep(SLEEP)
         if lr in HOLD and step == steps // 2:
-            while not GATE.wait(0.01):
+            while not GATE.exists():
+                time.sleep(0.01)
                 runtime.check_cancelled()
     if lr in FAIL:
         raise RuntimeError(f"diverged at lr={{lr}}")
@@ -80,12 +80,14 @@ steps = "steps"
 
 class SweepFiles:
     """Writes a tiny experiment (``ops.py`` and ``experiments.toml``) into a folder,
-    loads it, and releases every held run when the test ends."""
+    loads it, and releases every held run when the test ends.
+
+    Held runs wait for a file (``release``) next to ``ops.py``, not for an event in this
+    process: the dashboard runs the sweep in a child process."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.store = root / "store"
-        self._gates: list[threading.Event] = []
 
     def write(
         self,
@@ -101,6 +103,7 @@ class SweepFiles:
         names: Sequence[str] = ("toy",),
     ) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "release").unlink(missing_ok=True)
         (self.root / "ops.py").write_text(
             OPS_SOURCE.format(
                 hold=set(hold), fail=set(fail), sleep=sleep, extra_log_lines=extra_log_lines
@@ -123,19 +126,22 @@ class SweepFiles:
         return path
 
     def load(self, path: Path | None = None) -> list[ExperimentSpec]:
-        specs = load_experiments(path or self.root / "experiments.toml")
-        for spec in specs:
-            self._gates.append(self.module(spec)["GATE"])
-        return specs
+        return load_experiments(path or self.root / "experiments.toml")
 
     @staticmethod
     def module(spec: ExperimentSpec) -> dict[str, Any]:
         """The globals of the spec's operation module (``GATE``, ``SCALE``, ...)."""
         return spec.experiment.operation.func.__globals__
 
+    def set_scale(self, scale: float) -> None:
+        """Change ``SCALE`` in ``ops.py`` (read afresh by the next sweep's process)."""
+        path = self.root / "ops.py"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("SCALE = 1.0", f"SCALE = {scale!r}", 1), encoding="utf-8")
+
     def release(self) -> None:
-        for gate in self._gates:
-            gate.set()
+        (self.root / "release").parent.mkdir(parents=True, exist_ok=True)
+        (self.root / "release").touch()
 
     def records(self, spec: ExperimentSpec) -> dict[str, dict[str, Any]]:
         """``runs/*.json`` of the spec's experiment folder, by run id."""

@@ -166,7 +166,7 @@ def test_an_injected_clock_times_runs_and_sweep(sweep_files: Files) -> None:
 def test_a_re_run_follows_its_own_curve_not_the_previous_attempts(sweep_files: Files) -> None:
     (spec,) = sweep_files.load(sweep_files.write((0.1,), steps=10))
     SweepSession(spec, RunOptions()).run()
-    sweep_files.module(spec)["SCALE"] = 2.0
+    sweep_files.set_scale(2.0)
     session = SweepSession(spec, RunOptions(resume=False))
     (run_id,) = [p.run_id for p in plan_runs(spec.experiment)]
     _, y_old, _ = session.curve(run_id)  # the pending row, shown before the re-run starts

@@ -1,12 +1,13 @@
 """The live dashboard of one sweep: header, runs table, curves and the selected run's log.
 
-The sweep runs on a thread worker; its events land in a :class:`~tui.session.SweepSession`.
+The sweep runs in a child process, followed by a thread worker; its events land in a
+:class:`~tui.session.SweepSession`.
 A timer reads the session ten times a second and updates only what changed, so
 the screen's cost is fixed whatever the logging rate and keys stay responsive. The
 table, header and curves are updated at most every ``LIVE_EVERY`` seconds while the
-sweep runs: each update redraws the whole runs table and may draw a plot frame, and
-the UI thread shares one GIL with the sweep's worker threads, so every redraw slows
-the sweep and delays the next key. Keys act at once, whatever the cadence.
+sweep runs: each update redraws the whole runs table and may draw a plot frame, which
+costs CPU the child's workers could use and delays the next key. Keys act at once,
+whatever the cadence.
 """
 
 from __future__ import annotations

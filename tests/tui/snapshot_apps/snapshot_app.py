@@ -15,6 +15,7 @@ The operation (``snapshot_ops.py``) draws fixed curves. Look at a screen by hand
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import tempfile
@@ -71,28 +72,38 @@ def load_specs() -> list[ExperimentSpec]:
 
 
 def ops_globals(spec: ExperimentSpec) -> dict[str, Any]:
-    """The operation module's globals: ``HOLD``, ``HOLD_AT``, ``GATE``."""
+    """The operation module's globals: ``HOLD_AT``, ``HOLD_ENV``, ``GATE_ENV``."""
     return spec.experiment.operation.func.__globals__
+
+
+def _gate(store: Path) -> Path:
+    """The file whose existence releases the held runs (next to the results tree)."""
+    return store.with_name(store.name + ".release")
 
 
 def dashboard_app(store: Path, *, hold: Sequence[float] = ()) -> SnapshotApp:
     """The first experiment's dashboard; runs with a learning rate in ``hold`` wait
-    mid-way until ``release(app)``."""
+    mid-way until ``release(app)``. The sweep runs in a child process: what to hold
+    and the release file reach it through its environment."""
     spec = load_specs()[0]
     ops = ops_globals(spec)
-    ops["HOLD"].clear()
-    ops["HOLD"].update(hold)
-    ops["GATE"].clear()
+    os.environ[ops["HOLD_ENV"]] = ",".join(str(lr) for lr in hold)
+    os.environ[ops["GATE_ENV"]] = str(_gate(store))
+    _gate(store).unlink(missing_ok=True)
     return SnapshotApp([spec], RunOptions(store=store, resume=False))
 
 
 def picker_app() -> SnapshotApp:
-    return SnapshotApp(load_specs(), RunOptions())
+    specs = load_specs()
+    ops = ops_globals(specs[0])
+    os.environ.pop(ops["HOLD_ENV"], None)
+    os.environ.pop(ops["GATE_ENV"], None)
+    return SnapshotApp(specs, RunOptions())
 
 
 def release(app: MetalabApp) -> None:
-    for spec in app.specs:
-        ops_globals(spec)["GATE"].set()
+    if app.options.store is not None:
+        _gate(Path(app.options.store)).touch()
 
 
 # -- waiting until a screen is settled, for run_before ----------------------------------
