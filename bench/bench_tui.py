@@ -278,7 +278,7 @@ def main() -> None:
     ui_share = median([r["ui_cpu_share"] for r in tui_runs])
     print(
         f"# UI thread CPU during the TUI sweep: {100 * ui_share:.1f}% of its wall time "
-        "(the sweep's threads share one GIL with it)"
+        "(the sweep runs in a child process)"
     )
     frames = median([r["frames_per_s"] for r in tui_runs])
     frames_max = max(r["frames_max_1s"] for r in tui_runs)
