@@ -61,7 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
         "file", nargs="?", default="experiments.toml",
         help="experiment file (default: ./experiments.toml)",
     )  # fmt: skip
-    parser.add_argument("--experiment", "-e", metavar="NAME", help="run only this experiment")
+    parser.add_argument(
+        "--experiment", "-e", metavar="NAME",
+        help="run only this experiment (NAME, or NAME:VERSION when names repeat)",
+    )  # fmt: skip
     parser.add_argument(
         "--no-ui", action="store_true", help="run headless, printing progress lines"
     )
@@ -124,7 +127,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
     except MetalabError as exc:
         return _fail(str(exc))
     if args.experiment is not None:
-        chosen = [s for s in specs if s.name == args.experiment]
+        wanted = args.experiment
+        chosen = [s for s in specs if wanted in (s.name, f"{s.name}:{s.version}")]
         if not chosen:
             names = ", ".join(s.name for s in specs)
             return _fail(

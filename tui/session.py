@@ -113,7 +113,7 @@ class SweepSession:
         spec, options = self.spec, self.options
         cmd = [
             sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main())",
-            str(spec.source), "--experiment", spec.name, "--no-ui", "--json",
+            str(spec.source), "--experiment", f"{spec.name}:{spec.version}", "--no-ui", "--json",
         ]  # fmt: skip
         if options.workers is not None:
             cmd += ["--workers", str(options.workers)]

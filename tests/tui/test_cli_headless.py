@@ -532,6 +532,17 @@ def test_store_and_experiment_pick_where_and_what(project: Path):
     )
 
 
+def test_experiment_name_with_version_picks_one_of_two_versions(project: Path):
+    v2 = experiment("same", grid="n = [7]").replace('version = "1"', 'version = "2"')
+    write(project, experiment("same", grid="n = [6]"), v2)
+
+    result = cli("--no-ui", "--experiment", "same:2", cwd=project)
+
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in (project / "experiments").iterdir()] == ["same_2"]
+    assert calls(project) == ["op 7"]
+
+
 def test_without_experiment_every_experiment_runs_in_order(project: Path):
     write(
         project,
