@@ -149,6 +149,12 @@ async def test_success_run_shows_params_status_timing_and_provenance(probe: Path
         assert "saved twice" in notes and "probe" in notes
         await pilot.press("y")
         assert app.clipboard == run.run_id
+        await pilot.press("Y")
+        copied = dict(line.split(": ", 1) for line in app.clipboard.splitlines())
+        assert copied["run_id"] == run.run_id
+        assert copied["seed_fingerprint"] == run.record.seed_fingerprint
+        assert copied["params_fingerprint"] == run.record.params_fingerprint
+        assert copied["code_hash"] == run.record.provenance.code_hash
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)

@@ -125,6 +125,14 @@ class RunDetailScreen(Screen[None]):
             id="run-copy-id",
             tooltip="Copy the run id to the clipboard",
         ),
+        Binding(
+            "Y",
+            "copy_provenance",
+            "Copy fingerprints",
+            show=False,
+            id="run-copy-provenance",
+            tooltip="Copy the run id, fingerprints and code hash to the clipboard",
+        ),
         Binding("m", "next_metric", "Next metric", id="run-next-metric"),
         Binding("l", "log_y", "Log y", id="run-log-y"),
         Binding(
@@ -563,6 +571,25 @@ class RunDetailScreen(Screen[None]):
     def action_copy_run_id(self) -> None:
         self.app.copy_to_clipboard(self.run_id)
         self.notify(f"copied {self.run_id}", timeout=2)
+
+    def action_copy_provenance(self) -> None:
+        """Everything that identifies the run, one ``key: value`` line each."""
+        if self.run is None:
+            return
+        record = self.run.record
+        text = "\n".join(
+            f"{key}: {value}"
+            for key, value in (
+                ("run_id", record.run_id),
+                ("experiment_id", record.experiment_id),
+                ("params_fingerprint", record.params_fingerprint),
+                ("seed_fingerprint", record.seed_fingerprint),
+                ("context_fingerprint", record.context_fingerprint),
+                ("code_hash", record.provenance.code_hash),
+            )
+        )
+        self.app.copy_to_clipboard(text)
+        self.notify("copied the run's fingerprints", timeout=2)
 
     def action_next_metric(self) -> None:
         if not self.stepped:
