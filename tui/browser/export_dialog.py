@@ -39,6 +39,7 @@ class ExportChoice:
     fmt: str
     path: Path
     include_derived: bool = False
+    only_selected: bool = False
 
 
 class ExportDialog(ModalScreen[ExportChoice | None]):
@@ -62,10 +63,17 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
         Binding("ctrl+s", "export", "Export", id="export-confirm"),
     ]
 
-    def __init__(self, experiment_id: str | None, n_runs: int, cwd: Path | None = None) -> None:
+    def __init__(
+        self,
+        experiment_id: str | None,
+        n_runs: int,
+        cwd: Path | None = None,
+        n_selected: int = 0,
+    ) -> None:
         super().__init__()
         self.experiment_id = experiment_id
         self.n_runs = n_runs
+        self.n_selected = n_selected
         self.cwd = cwd or Path.cwd()
         self.has_parquet = parquet_available()
         self.fmt = "csv"
@@ -92,6 +100,11 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
             if not self.has_parquet:
                 yield Static(PARQUET_HINT, id="export-parquet-reason")
             yield Checkbox("add derived metrics (derived_* columns)", id="export-derived")
+            if self.n_selected:
+                plural = "s" if self.n_selected != 1 else ""
+                yield Checkbox(
+                    f"only the {self.n_selected} selected run{plural}", id="export-selected"
+                )
             yield Input(self._default_path, id="export-path")
             with Horizontal(id="export-buttons"):
                 yield Button("Cancel", id="export-cancel-button")
@@ -136,7 +149,8 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
         if not path.is_absolute():
             path = self.cwd / path
         derived = self.query_one("#export-derived", Checkbox).value
-        return ExportChoice(self.fmt, path, derived)
+        only = bool(self.n_selected) and self.query_one("#export-selected", Checkbox).value
+        return ExportChoice(self.fmt, path, derived, only)
 
     def action_export(self) -> None:
         choice = self.choice()

@@ -694,14 +694,26 @@ class RunsPane(BrowserPane):
         if experiment is None and len(self.state.index.experiments) == 1:
             experiment = self.state.index.experiments[0].key
 
+        selected = set(self.state.selected)
+
         def chosen(choice: ExportChoice | None) -> None:
-            if choice is not None:
-                self.export(choice, table, rows, experiment)
+            if choice is None:
+                return
+            chosen_rows = rows
+            if choice.only_selected:
+                # the selected runs in the order shown, then any the filter hides
+                ids = table.run_ids
+                in_view = set(rows.tolist())
+                shown = [i for i in rows if ids[i] in selected]
+                hidden = [i for i in table.all_rows() if ids[i] in selected and i not in in_view]
+                chosen_rows = np.array(shown + hidden, dtype=np.intp)
+            self.export(choice, table, chosen_rows, experiment)
 
         eid = None
         if experiment is not None:
             eid = self.state.index.experiment(experiment).experiment_id
-        self.app.push_screen(ExportDialog(eid, len(rows)), chosen)
+        n_selected = sum(1 for r in table.run_ids if r in selected)
+        self.app.push_screen(ExportDialog(eid, len(rows), n_selected=n_selected), chosen)
 
     @work(thread=True, group="runs-export", exit_on_error=False)
     def export(

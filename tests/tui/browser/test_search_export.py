@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from textual.widgets import Button, Input, OptionList, RadioButton, Static
+from textual.widgets import Button, Checkbox, Input, OptionList, RadioButton, Static
 
 import metalab
 from tui.browser import BrowserApp
@@ -248,6 +248,33 @@ async def test_export_writes_the_filtered_rows_as_csv(
     want = expected_frame(small_tree / "toy_1")
     assert len(want) == 8  # lr 0.01 and 0.1, 2 optimizers, 2 replicates
     assert_same_frame(got, want)
+
+
+async def test_export_can_write_only_the_selected_runs(
+    small_tree: Path, tmp_path: Path, wait_until: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "chosen.csv"
+    app = BrowserApp(small_tree)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_filtered_toy(pilot)
+        await pilot.press("x", "down", "down", "x")
+        await pilot.pause()
+        chosen = list(app.screen.state.selected)
+        assert len(chosen) == 2
+        await pilot.press("e")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        dialog.query_one("#export-selected", Checkbox).value = True
+        dialog.query_one("#export-path", Input).value = str(target)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, target.exists, timeout=10, what="the CSV")
+        await app.workers.wait_for_complete()
+    got = pd.read_csv(target)
+    assert sorted(got["run_id"]) == sorted(chosen)
+    want = expected_frame(small_tree / "toy_1")
+    assert list(got.columns) == list(want.columns)
 
 
 async def test_parquet_is_disabled_without_pyarrow(
