@@ -162,9 +162,9 @@ if __name__ == "__main__":
             time.sleep(0.01)
         os.kill(os.getpid(), signal.SIGINT)
 
-    if not RESUME:
-        threading.Thread(target=press_ctrl_c, daemon=True).start()
-    try:
+    try:  # the Ctrl-C can land as soon as the thread starts: start it inside the try
+        if not RESUME:
+            threading.Thread(target=press_ctrl_c, daemon=True).start()
         handle.result()
         print("FINISHED")
     except KeyboardInterrupt:
