@@ -200,6 +200,15 @@ async def open_filtered_toy(pilot: Any) -> None:
     await pilot.pause()
 
 
+async def open_export_dialog(pilot: Any) -> ExportDialog:
+    """Press ``e`` in the runs tab; the export dialog it opens."""
+    await pilot.press("e")
+    await pilot.pause()
+    dialog = pilot.app.screen
+    assert isinstance(dialog, ExportDialog)
+    return dialog
+
+
 def expected_frame(folder: Path) -> pd.DataFrame:
     """What the export should hold: to_dataframe() of the same runs, in the same order."""
     df = metalab.load_results(folder).to_dataframe()
@@ -229,10 +238,7 @@ async def test_export_writes_the_filtered_rows_as_csv(
     app = BrowserApp(small_tree)
     async with app.run_test(size=SIZE) as pilot:
         await open_filtered_toy(pilot)
-        await pilot.press("e")
-        await pilot.pause()
-        dialog = app.screen
-        assert isinstance(dialog, ExportDialog)
+        dialog = await open_export_dialog(pilot)
         path_box = dialog.query_one("#export-path", Input)
         default = Path(path_box.value)
         assert default.parent == tmp_path  # <cwd>/<export_filename(...)>
@@ -262,10 +268,7 @@ async def test_export_can_write_only_the_selected_runs(
         await pilot.pause()
         chosen = list(app.screen.state.selected)
         assert len(chosen) == 2
-        await pilot.press("e")
-        await pilot.pause()
-        dialog = app.screen
-        assert isinstance(dialog, ExportDialog)
+        dialog = await open_export_dialog(pilot)
         dialog.query_one("#export-selected", Checkbox).value = True
         dialog.query_one("#export-path", Input).value = str(target)
         await pilot.press("ctrl+s")
@@ -284,10 +287,7 @@ async def test_parquet_is_disabled_without_pyarrow(
     app = BrowserApp(small_tree)
     async with app.run_test(size=SIZE) as pilot:
         await open_filtered_toy(pilot)
-        await pilot.press("e")
-        await pilot.pause()
-        dialog = app.screen
-        assert isinstance(dialog, ExportDialog)
+        dialog = await open_export_dialog(pilot)
         parquet = dialog.query_one("#export-parquet", RadioButton)
         assert parquet.disabled
         assert "needs pyarrow" in str(parquet.label)
@@ -306,10 +306,7 @@ async def test_export_parquet_with_pyarrow(
     app = BrowserApp(small_tree)
     async with app.run_test(size=SIZE) as pilot:
         await open_filtered_toy(pilot)
-        await pilot.press("e")
-        await pilot.pause()
-        dialog = app.screen
-        assert isinstance(dialog, ExportDialog)
+        dialog = await open_export_dialog(pilot)
         await pilot.click("#export-parquet")
         await pilot.pause()
         path = Path(dialog.query_one("#export-path", Input).value)
