@@ -40,6 +40,7 @@ from tui.plotting.render import Series, format_value
 __all__ = [
     "BAND_GRID_POINTS",
     "PREPARE_COLUMNS",
+    "Curve",
     "CurveLoader",
     "CurveSource",
     "band_series",
@@ -47,6 +48,7 @@ __all__ = [
 ]
 
 Curve = tuple[np.ndarray, np.ndarray]
+"""A loaded curve: its steps and its values, as float arrays."""
 
 UNION_GRID_LIMIT = 20_000
 """Curves up to this many steps are banded on the union of their steps (exact);
