@@ -225,4 +225,3 @@ def worker_label(kind: str) -> str:
         return f"process:{os.getpid()}"
     name = threading.current_thread().name
     return f"thread:{name.rsplit('_', 1)[-1]}" if "_" in name else f"thread:{name}"
-

@@ -34,7 +34,7 @@ def example(tmp_path_factory):
 
 
 def after(text: str, marker: str) -> str:
-    return text[text.index(marker):]
+    return text[text.index(marker) :]
 
 
 def test_eighteen_successful_runs_in_the_default_store(example):

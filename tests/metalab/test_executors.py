@@ -77,7 +77,7 @@ def test_thread_and_process_executors_produce_the_same_records(both):
         assert a.data("loss") == b.data("loss")
         assert a.data("table") == b.data("table")
         np.testing.assert_array_equal(a.artifact("noise"), b.artifact("noise"))
-        assert strip_log(a.log)[: 2] == strip_log(b.log)[: 2]
+        assert strip_log(a.log)[:2] == strip_log(b.log)[:2]
         assert (a.error or {}).get("type") == (b.error or {}).get("type")
     assert [r.record.provenance.executor_id for r in procs] == ["process"] * 6
     assert [r.record.provenance.executor_id for r in threads] == ["thread"] * 6

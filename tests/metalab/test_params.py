@@ -184,9 +184,7 @@ def test_duplicate_grid_values_run_once(store):
     def record(params):
         calls.append(params["x"])
 
-    exp = metalab.Experiment(
-        "dups", "1", {}, record, metalab.grid(x=[1, 1, 2]), metalab.seeds(0)
-    )
+    exp = metalab.Experiment("dups", "1", {}, record, metalab.grid(x=[1, 1, 2]), metalab.seeds(0))
     results = metalab.run(exp, store=store).result()
     assert len(results) == 2
     assert sorted(calls) == [1, 2]

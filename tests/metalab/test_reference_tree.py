@@ -60,8 +60,12 @@ def reference_record(experiment_id, run_id, n, status, *, metrics=None, error=No
         "duration_ms": 0 if status == "running" else duration,
         "metrics": metrics or {},
         "provenance": {
-            "code_hash": CODE_HASH, "python_version": "3.12.3", "metalab_version": "0.1.0",
-            "executor_id": "thread", "host": "old-box", "extra": {},
+            "code_hash": CODE_HASH,
+            "python_version": "3.12.3",
+            "metalab_version": "0.1.0",
+            "executor_id": "thread",
+            "host": "old-box",
+            "extra": {},
         },  # fmt: skip
         "error": error,
         "params_resolved": {"n_samples": n},
@@ -116,18 +120,21 @@ def build_experiment(collection: Path, name: str, runs: dict[str, tuple[int, str
     for run_id, (n, status) in runs.items():
         (root / ".locks" / f"{run_id}.lock").touch()
         log = root / "logs" / f"{run_id}_run.log"
-        log.write_text(
-            f"2025-11-26 06:32:32 [INFO   ] [metalab.run.{run_id[:8]}.thread:0] n={n}\n"
-        )
+        log.write_text(f"2025-11-26 06:32:32 [INFO   ] [metalab.run.{run_id[:8]}.thread:0] n={n}\n")
         if status == "running":
             write_json(root / "runs" / f"{run_id}.json",
                        reference_record(experiment_id, run_id, n, status))  # fmt: skip
             continue
         if status == "failed":
-            error = {"type": "ZeroDivisionError", "message": "division by zero",
-                     "traceback": "Traceback (most recent call last):\nZeroDivisionError\n"}
-            write_json(root / "runs" / f"{run_id}.json",
-                       reference_record(experiment_id, run_id, n, status, error=error))
+            error = {
+                "type": "ZeroDivisionError",
+                "message": "division by zero",
+                "traceback": "Traceback (most recent call last):\nZeroDivisionError\n",
+            }
+            write_json(
+                root / "runs" / f"{run_id}.json",
+                reference_record(experiment_id, run_id, n, status, error=error),
+            )
             continue  # fmt: skip
         art = root / "artifacts" / run_id
         art.mkdir(parents=True)

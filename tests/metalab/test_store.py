@@ -88,8 +88,11 @@ def test_tree_layout_matches_the_reference(store):
 
         res_dir = root / "results" / rid
         assert sorted(p.name for p in res_dir.iterdir()) == ["curve.json", "loss.json"]
-        assert (root / "logs" / f"{rid}_run.log").read_text().strip().endswith(
-            f"lr={run.params['lr']}"
+        assert (
+            (root / "logs" / f"{rid}_run.log")
+            .read_text()
+            .strip()
+            .endswith(f"lr={run.params['lr']}")
         )
 
 

@@ -29,4 +29,3 @@ def test_non_finite_values_are_written_as_null() -> None:
     assert events[1]["values"] == {"loss": None}
     assert events[2]["metrics"] == {"final": None}
     assert all(e["experiment"] == "diverge" and e["run_id"] == "r1" for e in events)
-
