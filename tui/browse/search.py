@@ -10,7 +10,8 @@ Log text is different: logs can be large and many, so :func:`iter_log_hits` scan
 lazily, newest runs first, at most ``max_runs`` runs, reading each log line by line and
 stopping at its first match; it yields as it goes, so a UI worker can show hits while
 scanning and stop early. Each hit is the first matching line of one run's log, cut to
-80 characters around the match.
+80 characters around the match, with the log's name, the line's number and the matched
+text, so the UI can open the log at that line.
 """
 
 from __future__ import annotations
@@ -62,7 +63,13 @@ _GROUP_CATEGORY = {"params": "param", "metrics": "metric", "derived": "derived"}
 
 @dataclass(frozen=True)
 class SearchHit:
-    """One search result; ``filter`` (when set) is runs-table filter text for its runs."""
+    """One search result; ``filter`` (when set) is runs-table filter text for its runs.
+
+    A ``log`` hit also says where it is, so the UI can open the log at it rather than at
+    its top: ``log`` (the log's name, e.g. ``run``), ``line_no`` (1-based, counted as a
+    text-mode read of the file counts) and ``match`` (the matched text as the line has
+    it, for highlighting it there).
+    """
 
     category: str
     experiment: str
@@ -74,6 +81,7 @@ class SearchHit:
     filter: str | None = None
     log: str | None = None
     line_no: int | None = None
+    match: str | None = None
 
 
 @dataclass
@@ -86,9 +94,12 @@ class SearchResults:
     truncated: bool = False
     """The log scan stopped at its cap of runs or hits: more may match."""
     note: str = ""
+    experiments: dict[str, set[str]] = field(default_factory=dict)
+    """The experiments with hits, by category (all of them, not just those kept)."""
 
     def add(self, hit: SearchHit, limit: int) -> None:
         self.totals[hit.category] = self.totals.get(hit.category, 0) + 1
+        self.experiments.setdefault(hit.category, set()).add(hit.experiment)
         bucket = self.hits.setdefault(hit.category, [])
         if len(bucket) < limit:
             bucket.append(hit)
@@ -338,6 +349,14 @@ def _first_match(path: os.PathLike[str] | str, needle: str) -> tuple[int, str, i
     return None
 
 
+def _matched(line: str, at: int, needle: str) -> str:
+    """The text of ``line`` that matched ``needle`` at ``at`` of its lowercased form, in
+    the line's own case; the needle itself where lowercasing changed the line's length
+    (a few non-ASCII letters), so the offset no longer points into the line."""
+    found = line[at : at + len(needle)]
+    return found if found.lower() == needle else needle
+
+
 def iter_log_hits(
     index: TreeIndex,
     query: str,
@@ -384,6 +403,7 @@ def iter_log_hits(
                 run_id=run_id,
                 log=log,
                 line_no=number,
+                match=_matched(line, at, needle),
             )
 
 

@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from tui.browse import Changes, QueryError, SearchHit, TreeIndex, parse_filter
+from tui.browse.experiment_filter import parse_experiment_filter
 from tui.browser.columns import ALL_KEY
 from tui.browser.compare import ComparePane
 from tui.browser.experiments import ExperimentsPane
@@ -26,7 +27,7 @@ from tui.browser.pane import BrowserPane
 from tui.browser.plots import PlotsPane
 from tui.browser.run_detail import RunDetailScreen
 from tui.browser.runs import RunsPane
-from tui.browser.search import SearchScreen
+from tui.browser.search import EXPERIMENTS_FILTER, SearchScreen, log_line
 from tui.browser.state import BrowseState
 from tui.commands import ScreenActions
 from tui.screens.dialogs import HelpScreen
@@ -169,9 +170,8 @@ class BrowserScreen(Screen[None]):
     # -- messages from panes -------------------------------------------------------------
 
     def on_scope_changed(self, message: ScopeChanged) -> None:
-        self.state.experiment = message.experiment
-        self.state.conditions.clear()
-        self.state.sort = None
+        self._scope(message.experiment)
+        self.state.conditions.extend(message.conditions)
         self.state.touch()
         self.redraw()
         self.action_tab("runs")
@@ -181,7 +181,7 @@ class BrowserScreen(Screen[None]):
         self.redraw()
 
     def on_open_run(self, message: OpenRun) -> None:
-        self.app.push_screen(RunDetailScreen(self.state, message.run_id))
+        self.app.push_screen(RunDetailScreen(self.state, message.run_id, message.at_log))
 
     def on_show_tab(self, message: ShowTab) -> None:
         self.action_tab(message.tab)
@@ -209,6 +209,11 @@ class BrowserScreen(Screen[None]):
         if hit is None:
             self.focus_active_pane()
             return
+        if hit.category == EXPERIMENTS_FILTER and hit.filter:
+            self.action_tab("experiments")
+            pane = self.query_one("#experiments-pane", ExperimentsPane)
+            pane.set_terms(parse_experiment_filter(hit.filter))
+            return
         if hit.category == "experiment" or (hit.category == "tag" and hit.run_id is None
                                             and hit.filter is None):  # fmt: skip
             self.post_message(ScopeChanged(hit.experiment))
@@ -218,7 +223,7 @@ class BrowserScreen(Screen[None]):
                 self._scope(hit.experiment)  # the run is not among the runs in scope
                 self.state.touch()
                 self.redraw()
-            self.post_message(OpenRun(hit.run_id))
+            self.post_message(OpenRun(hit.run_id, log_line(hit)))
             return
         text = hit.filter or (f"{hit.field}!=none" if hit.field else None)
         if text is None:

@@ -4,7 +4,9 @@ metric over the experiment's runs, and its manifest history's viewer.
 * :class:`DistributionView` draws a histogram (bins from :func:`tui.browse.stats.auto_bins`,
   counts from :func:`tui.browse.stats.histogram`) of one metric or derived field with a
   :class:`~tui.widgets.scalar_plot.ScalarPlot`, footed "N values across B bins". The pane
-  cycles the field with ``d``.
+  cycles the field with ``d``. As on atlas, a bar leads to its runs: a click on it, or
+  ``<``/``>`` to pick a bin (drawn in another colour) and ``o``, posts :class:`BinChosen`
+  with the run ids in that bin.
 * :class:`ManifestScreen` shows one ``experiments/*.json`` manifest as pretty JSON;
   ``[``/``]`` step to older/newer versions and ``w`` saves a copy of the file to the
   current directory under its own name.
@@ -20,18 +22,21 @@ from typing import Any
 
 import numpy as np
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.browse import Table
+from tui.browse import Table, format_cell
 from tui.browse.stats import Histogram, histogram
 from tui.plotting.scalar import ScalarChart, ScalarSeries
 from tui.widgets.scalar_plot import ScalarPlot
 
 __all__ = [
+    "BinChosen",
     "Distribution",
     "DistributionView",
     "ManifestScreen",
@@ -58,11 +63,22 @@ def distribution_fields(table: Table) -> list[str]:
 
 @dataclass(frozen=True)
 class Distribution:
-    """A field's finite values over the runs and their auto-binned histogram."""
+    """A field's finite values over the runs (and those runs' ids) and their auto-binned
+    histogram."""
 
     field: str
     values: np.ndarray
+    run_ids: np.ndarray
     hist: Histogram
+
+    def bin_runs(self, b: int) -> list[str]:
+        """The ids of the runs in bin ``b``."""
+        return [str(r) for r in self.run_ids[self.hist.members(b)].tolist()]
+
+    def bin_text(self, b: int) -> str:
+        """``final_loss 0.0022 – 0.0023``: the field and the bin's range."""
+        lo, hi = self.hist.edges[b], self.hist.edges[b + 1]
+        return f"{self.field.split('.', 1)[1]} {format_cell(float(lo))} – {format_cell(float(hi))}"
 
     @property
     def counts(self) -> np.ndarray:
@@ -77,8 +93,9 @@ class Distribution:
 def distribution(table: Table, name: str) -> Distribution:
     """The histogram of field ``name`` over ``table``'s runs (missing values left out)."""
     num = np.asarray(table.column(name).num, dtype=float)
-    values = num[np.isfinite(num)]
-    return Distribution(name, values, histogram(values))
+    finite = np.isfinite(num)
+    values = num[finite]
+    return Distribution(name, values, table.run_ids[finite], histogram(values))
 
 
 def manifest_versions(files: list[Path]) -> list[Path]:
@@ -101,8 +118,16 @@ def manifest_versions(files: list[Path]) -> list[Path]:
 # -- the distribution --------------------------------------------------------------------------
 
 
+@dataclass
+class BinChosen(Message):
+    """A bin of the distribution was chosen (clicked, or ``o``): these are its runs."""
+
+    run_ids: tuple[str, ...]
+    caption: str
+
+
 class DistributionView(Vertical):
-    """Title, histogram and footer of one field's distribution."""
+    """Title, histogram and footer of one field's distribution, with a chosen bin."""
 
     DEFAULT_CSS = """
     DistributionView { height: auto; margin-top: 1; }
@@ -115,6 +140,9 @@ class DistributionView(Vertical):
         super().__init__(**kwargs)
         self.current: Distribution | None = None
         """What is shown (None: no numeric field)."""
+        self.chosen_bin: int | None = None
+        """The bin picked with ``<``/``>`` (None: none yet)."""
+        self._n_fields = 0
 
     def compose(self) -> ComposeResult:
         yield Static("", id="distribution-title")
@@ -127,13 +155,21 @@ class DistributionView(Vertical):
         plot = self.query_one("#distribution-plot", ScalarPlot)
         footer = self.query_one("#distribution-footer", Static)
         if table is None or name is None:
-            self.current = None
+            self.current = self.chosen_bin = None
             title.update(Text("Distribution", style="bold"))
             footer.update("no numeric metric in these runs")
             plot.display = False
             return
         dist = distribution(table, name)
+        if (
+            self.current is None
+            or self.current.field != name
+            or self.chosen_bin is not None
+            and self.chosen_bin >= dist.hist.bins
+        ):
+            self.chosen_bin = None
         self.current = dist
+        self._n_fields = n_fields
         short = name.split(".", 1)[1]
         label = f"{short} (derived)" if name.startswith("derived.") else short
         out = Text("Distribution", style="bold")
@@ -141,18 +177,76 @@ class DistributionView(Vertical):
         if n_fields > 1:
             out.append(f"   (d: next of {n_fields} fields)", style="dim")
         title.update(out)
-        edges = dist.hist.edges
-        mids = (edges[:-1] + edges[1:]) / 2
-        chart = ScalarChart(
-            kind="histogram",
-            series=[ScalarSeries(label=short, x=list(mids), y=dist.counts.astype(float))],
-            edges=edges,
-            xlabel=short,
-            ylabel="runs",
-        )
         plot.display = True
-        plot.set_chart(chart)
-        footer.update(dist.footer)
+        self._draw()
+
+    def _draw(self) -> None:
+        """Draw the histogram, the chosen bin as a series of its own, and the footer."""
+        dist = self.current
+        if dist is None:
+            return
+        short = dist.field.split(".", 1)[1]
+        edges = dist.hist.edges
+        mids = list((edges[:-1] + edges[1:]) / 2)
+        counts = dist.counts.astype(float)
+        series = [ScalarSeries(label=short, x=mids, y=counts)]
+        b = self.chosen_bin
+        if b is not None:
+            rest, picked = counts.copy(), np.zeros_like(counts)
+            picked[b], rest[b] = counts[b], 0.0
+            series = [ScalarSeries(label="other bins", x=mids, y=rest),
+                      ScalarSeries(label=f"bin {b + 1}", x=mids, y=picked)]  # fmt: skip
+        chart = ScalarChart(kind="histogram", series=series, edges=edges, xlabel=short,
+                            ylabel="runs", stacked_note=False)  # fmt: skip
+        self.query_one("#distribution-plot", ScalarPlot).set_chart(chart)
+        footer = Text(dist.footer)
+        if b is not None:
+            n = int(counts[b])
+            footer.append(f"   bin {b + 1} of {dist.hist.bins}: {dist.bin_text(b)}, ")
+            footer.append(f"{n} run{'s' if n != 1 else ''}", style="bold")
+            footer.append("   o: open them", style="dim")
+        else:
+            footer.append("   click a bar, or < > and o, to open its runs", style="dim")
+        self.query_one("#distribution-footer", Static).update(footer)
+
+    def move_bin(self, step: int) -> None:
+        """Pick the next (``step`` > 0) or previous bin that has runs, wrapping around."""
+        if self.current is None:
+            return
+        counts = self.current.counts
+        bins = len(counts)
+        b = self.chosen_bin if self.chosen_bin is not None else (-1 if step > 0 else bins)
+        for _ in range(bins):
+            b = (b + (1 if step > 0 else -1)) % bins
+            if counts[b]:
+                self.chosen_bin = b
+                break
+        self._draw()
+
+    def choose_bin(self, b: int | None = None) -> bool:
+        """Post :class:`BinChosen` for bin ``b`` (default: the picked one); False when
+        there is no such bin."""
+        b = self.chosen_bin if b is None else b
+        dist = self.current
+        if dist is None or b is None or not 0 <= b < dist.hist.bins:
+            return False
+        self.post_message(BinChosen(tuple(dist.bin_runs(b)), dist.bin_text(b)))
+        return True
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a bar opens its runs (atlas's drill-down)."""
+        plot = self.query_one("#distribution-plot", ScalarPlot)
+        offset = event.get_content_offset(plot)
+        if offset is None or self.current is None:
+            return
+        fraction = plot.x_fraction(offset.x)
+        if fraction is None:
+            return
+        event.stop()
+        b = min(int(fraction * self.current.hist.bins), self.current.hist.bins - 1)
+        self.chosen_bin = b
+        self._draw()
+        self.choose_bin(b)
 
 
 # -- the manifest viewer -----------------------------------------------------------------------

@@ -1,18 +1,20 @@
 """The browser's experiments tab: every experiment under the root, and the one under
 the cursor in detail.
 
-The list is atlas's experiments page (§2.1) in a terminal: name, version, state
+The list is atlas's experiments page (§2.1) in a terminal: name, tags, version, state
 (complete, in progress, with failures), run counts by status, a completion bar and the
-latest run as a relative time. Sorting and filtering run on the data layer's
-experiments table (``TreeIndex.summary_table()``), so they follow the same rules as the
-runs table's. The detail below it is atlas's experiment page (§2.2) reduced to what
-reads well in text: description and tags, a stacked progress bar, the parameters as the
-latest manifest (``experiments/*.json``) declares them (grid lists, random
-distributions, a count of manual cases), seeds, the operation's ref and code hash, the
-manifest history, and a metrics summary with coverage and range. Below those, the
-distribution of one numeric metric over the runs (``d`` picks the next field) and, with
-``h``, the latest manifest as pretty JSON (``[``/``]`` older and newer versions, ``w``
-saves a copy); see :mod:`tui.browser.experiment_detail`.
+latest run as a relative time. Sorting runs on the data layer's experiments table
+(``TreeIndex.summary_table()``), so it follows the same rules as the runs table's.
+Filtering takes words, ``tag:``, ``state:`` and ``has_param:``-style terms
+(:mod:`tui.browse.experiment_filter`): what is typed narrows the list at once, enter
+turns it into removable pills. ``t`` (or a click on a tag chip in the detail) filters by
+the highlighted experiment's tag. ``[``/``]`` page through a long list.
+
+Below the list, :class:`~tui.browser.experiment_overview.ExperimentOverview` shows the
+highlighted experiment, with the distribution of one numeric metric over its runs
+(``d`` picks the next field; ``<``/``>`` pick a bin and ``o`` opens its runs, as a click
+on a bar does) and, with ``h``, its manifest history (see
+:mod:`tui.browser.experiment_detail`).
 
 Enter scopes the whole browser to the experiment (a ``ScopeChanged`` up to the screen);
 ``a`` widens it back to every experiment. Rows are keyed by experiment key and a live
@@ -21,9 +23,6 @@ refresh rewrites only the cells that changed.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,30 +30,42 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Static
 
-from tui.browse import Changes, ExperimentSummary, Table, format_cell, sort_order
-from tui.browser.columns import done_text, format_time, relative_time, theme_color
+from tui.browse import (
+    Changes,
+    ExperimentSummary,
+    Table,
+    parse_filter,
+    runs_condition,
+    sort_order,
+)
+from tui.browse.experiment_filter import (
+    ExperimentFields,
+    ExperimentTerm,
+    FilterSyntaxError,
+    experiment_fields,
+    filter_experiments,
+    parse_experiment_filter,
+)
+from tui.browser.columns import relative_time, theme_color
 from tui.browser.experiment_detail import (
-    DistributionView,
+    BinChosen,
     ManifestScreen,
     distribution_fields,
     manifest_versions,
 )
-from tui.browser.messages import ScopeChanged
+from tui.browser.experiment_overview import ExperimentOverview, StatusChosen, TagChosen
+from tui.browser.messages import OpenRun, ScopeChanged
 from tui.browser.pane import BrowserPane
+from tui.browser.pills import FilterInput, PillBar
 
-__all__ = [
-    "EXPERIMENT_COLUMNS",
-    "ExperimentsPane",
-    "describe_params",
-    "experiment_cells",
-    "filter_summaries",
-]
+__all__ = ["EXPERIMENT_COLUMNS", "ExperimentsPane", "experiment_cells", "tags_cell"]
 
 EXPERIMENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("experiment.name", "name"),
+    ("experiment.tags", "tags"),
     ("experiment.version", "version"),
     ("experiment.state", "state"),
     ("experiment.total", "total"),
@@ -70,23 +81,18 @@ EXPERIMENT_COLUMNS: tuple[tuple[str, str], ...] = (
 SCOPE_MARK = "▶"
 BAR = 10
 """Width of the completion bar in the list."""
-DETAIL_BAR = 30
-"""Width of the stacked progress bar in the detail."""
+TAGS_IN_LIST = 3
+"""Tags shown in the list's tags column (the detail shows more)."""
 
 
 # -- pure helpers (tested without a terminal) --------------------------------------------------
 
 
-def filter_summaries(summaries: list[ExperimentSummary], text: str) -> list[int]:
-    """Positions of the experiments matching every word of ``text`` in their id, name,
-    tags or state (case-insensitive substrings)."""
-    words = text.lower().split()
-    out = []
-    for i, s in enumerate(summaries):
-        hay = " ".join([s.key, s.experiment_id, s.name, " ".join(s.tags), s.state]).lower()
-        if all(w in hay for w in words):
-            out.append(i)
-    return out
+def tags_cell(tags: tuple[str, ...] | list[str]) -> str:
+    """The first tags and how many more: ``vision · baseline +2``."""
+    shown = " · ".join(tags[:TAGS_IN_LIST])
+    more = len(tags) - TAGS_IN_LIST
+    return f"{shown} +{more}" if more > 0 else shown or "—"
 
 
 def completion_bar(fraction: float, width: int = BAR) -> str:
@@ -105,6 +111,7 @@ def experiment_cells(summary: ExperimentSummary, now: float, in_scope: bool) -> 
     return (
         SCOPE_MARK if in_scope else "",
         f"{icon} {name}",
+        tags_cell(summary.tags),
         summary.version or "—",
         summary.state,
         str(summary.total) if summary.total else "—",
@@ -117,118 +124,21 @@ def experiment_cells(summary: ExperimentSummary, now: float, in_scope: bool) -> 
     )
 
 
-_DIST_NAMES = {
-    "uniform": "Uniform",
-    "loguniform": "LogUniform",
-    "randint": "IntUniform",
-    "loguniform_int": "LogUniformInt",
-    "choice": "Choice",
-}
-
-
-def _value(v: Any) -> str:
-    """A declared value as written (``0.01``, not the table's ``0.0100``)."""
-    if isinstance(v, float) and not isinstance(v, bool):
-        return f"{v:.6g}"
-    return format_cell(v) if not isinstance(v, str) else v
-
-
-def describe_distribution(spec: Any) -> str:
-    """``Uniform(0, 1)``, ``LogUniform(0.001, 1)``, ``Choice([adam, sgd])``."""
-    if not isinstance(spec, Mapping):
-        return _value(spec)
-    kind = str(spec.get("type", ""))
-    name = _DIST_NAMES.get(kind, kind or "?")
-    if kind == "choice":
-        options = ", ".join(_value(o) for o in spec.get("options") or [])
-        return f"{name}([{options}])"
-    if "low" in spec and "high" in spec:
-        return f"{name}({_value(spec['low'])}, {_value(spec['high'])})"
-    rest = ", ".join(f"{k}={_value(v)}" for k, v in spec.items() if k != "type")
-    return f"{name}({rest})"
-
-
-def describe_params(params: Any) -> tuple[str, list[tuple[str, str]], str]:
-    """(heading, [(key, description)], footer) for a manifest's ``params`` entry."""
-    if not isinstance(params, Mapping):
-        return "Parameters", [], "not recorded in the manifest"
-    kind = str(params.get("type") or "")
-    total = params.get("total_cases")
-    if kind == "GridSource":
-        spec = params.get("spec") or {}
-        rows = [
-            (str(k), ", ".join(_value(v) for v in vs) if isinstance(vs, list) else _value(vs))
-            for k, vs in spec.items()
-        ]
-        return "Parameters (grid)", rows, f"{total} combinations" if total is not None else ""
-    if kind == "RandomSource":
-        space = params.get("space") or {}
-        rows = [(str(k), describe_distribution(d)) for k, d in space.items()]
-        trials = params.get("n_trials", total)
-        return "Parameters (random)", rows, f"{trials} trials, seed {params.get('seed', '—')}"
-    if kind == "ManualSource":
-        cases = params.get("cases") or []
-        keys: dict[str, None] = {}
-        for case in cases:
-            if isinstance(case, Mapping):
-                keys.update(dict.fromkeys(str(k) for k in case))
-        rows = []
-        for key in keys:
-            seen = list(dict.fromkeys(_value(c.get(key)) for c in cases if isinstance(c, Mapping)))
-            rows.append((key, ", ".join(seen)))
-        n = total if total is not None else len(cases)
-        return "Parameters (manual)", rows, f"{n} manually specified cases"
-    rows = [(str(k), _value(v)) for k, v in params.items() if k not in ("type", "total_cases")]
-    footer = f"{total} cases" if total is not None else ""
-    return f"Parameters ({kind or 'custom source'})", rows, footer
-
-
-def manifest_history(files: list[Path]) -> list[tuple[str, str, str]]:
-    """(file name, submitted at, runs) of each manifest, newest first."""
-    out = []
-    for path in files:
-        submitted, runs = "—", "—"
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = None
-        if isinstance(data, dict):
-            submitted = str(data.get("submitted_at") or "—").replace("T", " ")[:19]
-            total = data.get("total_runs")
-            runs = str(total) if total is not None else "—"
-        out.append((path.name, submitted, runs))
-    out.sort(key=lambda r: (r[1], r[0]), reverse=True)
-    return out
-
-
 # -- the pane ----------------------------------------------------------------------------------
 
 
-class ExperimentsFilter(Input):
-    """The experiments filter; escape and enter hand the keys back to the list."""
-
-    BINDINGS = [
-        Binding("escape", "done", "Back to the list", show=False, id="experiments-filter-done")
-    ]
-
-    def action_done(self) -> None:
-        self.screen.query_one("#experiments-table", DataTable).focus()
-
-
 class ExperimentsPane(BrowserPane):
-    """The experiments list with sorting and filtering, and the highlighted one's detail."""
+    """The experiments list with sorting, filter pills, and the highlighted one's detail."""
 
     DEFAULT_CSS = """
     ExperimentsPane { layout: vertical; }
     ExperimentsPane #experiments-bar { height: 1; }
     ExperimentsPane #experiments-filter { width: 1fr; }
     ExperimentsPane #experiments-count { width: auto; padding: 0 1; color: $text-muted; }
-    ExperimentsPane #experiments-table { height: auto; max-height: 50%; }
-    ExperimentsPane #experiments-detail {
-        height: 1fr; border-top: solid $panel-lighten-2; padding: 0 1;
+    ExperimentsPane #experiments-filter-error {
+        height: auto; padding: 0 1; color: $error; display: none;
     }
-    ExperimentsPane #experiments-detail Horizontal { height: auto; margin-top: 1; }
-    ExperimentsPane .detail-column { width: 1fr; height: auto; padding-right: 2; }
+    ExperimentsPane #experiments-table { height: auto; max-height: 50%; }
     """
 
     BINDINGS = [
@@ -249,9 +159,17 @@ class ExperimentsPane(BrowserPane):
             "f",
             "focus_filter",
             "Filter",
-            tooltip="Filter by name, tag or state",
+            tooltip="Filter by name, tag:, state: or has_param:/has_metric:/has_artifact:",
             id="experiments-filter",
         ),
+        Binding(
+            "t",
+            "filter_tag",
+            "Tag",
+            tooltip="Filter by the next tag of the experiment under the cursor",
+            id="experiments-tag",
+        ),
+        Binding("F", "clear_filter", "Clear filter", show=False, id="experiments-clear-filter"),
         Binding(
             "a",
             "all_experiments",
@@ -267,6 +185,28 @@ class ExperimentsPane(BrowserPane):
             id="experiments-distribution",
         ),
         Binding(
+            "greater_than_sign",
+            "move_bin(1)",
+            "Next bin",
+            show=False,
+            id="experiments-next-bin",
+        ),
+        Binding(
+            "less_than_sign",
+            "move_bin(-1)",
+            "Previous bin",
+            show=False,
+            id="experiments-previous-bin",
+        ),
+        Binding(
+            "o",
+            "open_bin",
+            "Open bin",
+            tooltip="Open the runs in the distribution's chosen bin (< and > choose it)",
+            show=False,
+            id="experiments-open-bin",
+        ),
+        Binding(
             "h",
             "manifest_history",
             "Manifests",
@@ -275,6 +215,12 @@ class ExperimentsPane(BrowserPane):
         ),
         Binding("j", "cursor_down", "Down", show=False, id="experiments-down"),
         Binding("k", "cursor_up", "Up", show=False, id="experiments-up"),
+        Binding(
+            "left_square_bracket", "page(-1)", "Previous page", show=False, id="experiments-page-up"
+        ),  # fmt: skip
+        Binding(
+            "right_square_bracket", "page(1)", "Next page", show=False, id="experiments-page-down"
+        ),  # fmt: skip
     ]
 
     def __init__(self, state: Any, **kwargs: Any) -> None:
@@ -282,7 +228,10 @@ class ExperimentsPane(BrowserPane):
         self.sort_column = len(EXPERIMENT_COLUMNS) - 1
         """Index into :data:`EXPERIMENT_COLUMNS` of the sort column (latest run)."""
         self.descending = True
-        self.filter_text = ""
+        self.terms: list[ExperimentTerm] = []
+        """The filter's pills."""
+        self.typed: list[ExperimentTerm] = []
+        """The terms being typed in the filter box (applied at once, pills on enter)."""
         self.keys: list[str] = []
         """Experiment keys in the order shown."""
         self._cells: dict[str, tuple[str, ...]] = {}
@@ -297,19 +246,17 @@ class ExperimentsPane(BrowserPane):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="experiments-bar"):
-            yield ExperimentsFilter(
-                placeholder="filter experiments by name, tag or state (f)",
+            yield FilterInput(
+                placeholder="filter (f): name  tag:vision  state:failures  has_metric:loss",
                 id="experiments-filter",
                 compact=True,
+                back_to="#experiments-table",
             )
             yield Static("", id="experiments-count")
+        yield Static("", id="experiments-filter-error")
+        yield PillBar(id="experiments-pills", clear_hint="F")
         yield DataTable(id="experiments-table", cursor_type="row", zebra_stripes=True)
-        with VerticalScroll(id="experiments-detail"):
-            yield Static("", id="experiments-headline")
-            with Horizontal():
-                yield Static("", id="experiments-info", classes="detail-column")
-                yield Static("", id="experiments-provenance", classes="detail-column")
-            yield DistributionView(id="experiments-distribution")
+        yield ExperimentOverview(id="experiments-detail")
 
     # -- drawing -------------------------------------------------------------------------------
 
@@ -317,14 +264,25 @@ class ExperimentsPane(BrowserPane):
     def table(self) -> DataTable[Any]:
         return self.query_one("#experiments-table", DataTable)
 
+    @property
+    def overview(self) -> ExperimentOverview:
+        return self.query_one("#experiments-detail", ExperimentOverview)
+
     def focus_default(self) -> None:
         self.table.focus()  # not the filter box, where keys would be typed
+
+    def _fields(self, summary: ExperimentSummary) -> ExperimentFields:
+        """The names ``has_*`` terms look in, for one experiment."""
+        exp = self.state.index.experiment(summary.key)
+        rows = exp.rows
+        tags = [*summary.tags, *(t for r in rows for t in r.tags)]
+        return experiment_fields(exp.table.names(), (r.artifacts for r in rows), tags)
 
     def ordered(self) -> tuple[Table, list[int]]:
         """The experiments table and the positions shown: filtered, then sorted."""
         summaries = self.state.index.summary_table()
         sums: list[ExperimentSummary] = list(summaries.rows)
-        idx = filter_summaries(sums, self.filter_text)
+        idx = filter_experiments(sums, [*self.terms, *self.typed], self._fields)
         name = EXPERIMENT_COLUMNS[self.sort_column][0]
         if idx and name in summaries:
             order = sort_order(summaries, name, np.asarray(idx), descending=self.descending)
@@ -335,7 +293,8 @@ class ExperimentsPane(BrowserPane):
         now = self.state.clock()
         view = (
             id(self.state.index.summary_table()),
-            self.filter_text,
+            tuple(self.terms),
+            tuple(self.typed),
             self.sort_column,
             self.descending,
             self.state.experiment,
@@ -384,6 +343,9 @@ class ExperimentsPane(BrowserPane):
         self.query_one("#experiments-count", Static).update(
             f"{shown} experiment{'s' if total != 1 else ''}"
         )
+        self.query_one("#experiments-pills", PillBar).set_pills(
+            [(t.label, f"keep experiments matching {t.text}") for t in self.terms]
+        )
         self.show_detail(self._cursor_key())
 
     def _styled(self, j: int, text: str, summary: ExperimentSummary) -> Text:
@@ -403,6 +365,8 @@ class ExperimentsPane(BrowserPane):
             out = Text("█" * filled, style=theme_color(self.app, "success"))
             out.append(text[filled:], style="dim")
             return out
+        if name == "experiment.tags":
+            return Text(text, style=theme_color(self.app, "accent") if summary.tags else "dim")
         if name == "scope":
             return Text(text, style=theme_color(self.app, "accent"))
         return Text(text)
@@ -437,30 +401,24 @@ class ExperimentsPane(BrowserPane):
         if not self._visible:
             return
         summary = self._summaries.get(key) if key else None
-        view = (key, id(summary), self.filter_text, int(self.state.clock() // 30))
+        filtered = bool(self.terms or self.typed)
+        view = (key, id(summary), filtered, int(self.state.clock() // 30))
         if view == self._detail_view:
             return
         self._detail_view = view
-        headline = self.query_one("#experiments-headline", Static)
-        info = self.query_one("#experiments-info", Static)
-        prov = self.query_one("#experiments-provenance", Static)
         self._detail_key = key
         if summary is None:
-            headline.update(Text("No experiments match the filter." if self.filter_text
-                                 else "No experiments under this root."))  # fmt: skip
-            info.update("")
-            prov.update("")
-            self._show_distribution(None)
+            self.overview.show_nothing("No experiments match the filter." if filtered
+                                       else "No experiments under this root.")  # fmt: skip
             return
         exp = self.state.index.experiment(summary.key)
-        headline.update(self._headline(summary))
-        info.update(self._info(summary, exp.manifest or {}, exp.table))
-        prov.update(self._provenance(summary, exp.manifest or {}, exp.manifest_files, exp.table))
+        now = self.state.clock()
+        self.overview.show(summary, exp.manifest or {}, exp.manifest_files, exp.table, now)
         self._show_distribution(exp.table)
 
     def _show_distribution(self, table: Table | None, step: int = 0) -> None:
         """Draw the distribution of the chosen field (``step`` fields on) of ``table``."""
-        view = self.query_one("#experiments-distribution", DistributionView)
+        view = self.overview.distribution
         fields = distribution_fields(table) if table is not None else []
         if not fields:
             view.show(None, None)
@@ -472,137 +430,68 @@ class ExperimentsPane(BrowserPane):
         self.distribution_field = fields[i]
         view.show(table, fields[i], len(fields))
 
-    def _headline(self, s: ExperimentSummary) -> Text:
-        now = self.state.clock()
-        c = s.counts
-        out = Text()
-        out.append(s.name, style="bold")
-        out.append(f"  v{s.version}" if s.version else "", style=theme_color(self.app, "accent"))
-        out.append(f"   {s.experiment_id}", style="dim")
-        out.append("\n")
-        state = s.state
-        var = "error" if "failures" in state else "success" if state == "complete" else "accent"
-        out.append(state.capitalize(), style=f"bold {theme_color(self.app, var)}".strip())
-        out.append(f"   {done_text(s.done, s.total)}" if s.n_runs else "   no runs")
-        out.append("\n")
-        if s.total:
-            parts = [("success", "success"), ("failed", "error"), ("running", "accent")]
-            used = 0
-            for status, var in parts:
-                n = int(round(c.get(status, 0) / s.total * DETAIL_BAR))
-                n = min(n, DETAIL_BAR - used)
-                out.append("█" * n, style=theme_color(self.app, var))
-                used += n
-            out.append("░" * (DETAIL_BAR - used), style="dim")
-            out.append(f" {s.completion:.0%}   ")
-        out.append(
-            f"{c.get('success', 0)} success · {c.get('failed', 0)} failed · "
-            f"{c.get('running', 0)} running · {c.get('cancelled', 0)} cancelled"
-        )
-        finished = c.get("success", 0) + c.get("failed", 0)
-        if c.get("failed") and finished:
-            out.append(f" · failure rate {c['failed'] / finished:.0%}")
-        out.append("\n")
-        if s.latest_started_ts is not None:
-            out.append(
-                f"latest run {relative_time(s.latest_started_ts, now)} "
-                f"({format_time(s.latest_started_ts)})"
-            )
-        if s.description:
-            out.append("\n")
-            out.append(s.description, style="italic")
-        if s.tags:
-            out.append("\ntags: ", style="dim")
-            out.append(", ".join(s.tags[:10]))
-        return out
+    # -- filter --------------------------------------------------------------------------------
 
-    def _info(self, s: ExperimentSummary, manifest: Mapping[str, Any], table: Table) -> Text:
-        out = Text()
-        if manifest:
-            heading, rows, footer = describe_params(manifest.get("params"))
-        else:
-            heading = "Parameters (seen in the runs; no manifest)"
-            rows = []
-            for name in table.names("params"):
-                info = table.column(name).info()
-                vals = ", ".join(_value(v) for v in info.values[:8]) if info.values else "…"
-                rows.append((name.split(".", 1)[1], vals))
-            footer = ""
-        out.append(heading + "\n", style="bold")
-        width = max((len(k) for k, _ in rows), default=0)
-        for key, desc in rows:
-            out.append(f"  {key.ljust(width)}  ", style=theme_color(self.app, "accent"))
-            out.append(desc + "\n")
-        if footer:
-            out.append(f"  {footer}\n", style="dim")
-        metrics = [n for n in table.names() if n.split(".", 1)[0] in ("metrics", "derived")]
-        if metrics:
-            out.append("\nMetrics", style="bold")
-            out.append("  (coverage, range)\n", style="dim")
-            width = max(len(n.split(".", 1)[1]) for n in metrics)
-            for name in metrics:
-                info = table.column(name).info()
-                short = name.split(".", 1)[1]
-                if name.startswith("derived."):
-                    short = f"{short} (derived)"
-                cov = info.coverage
-                var = "success" if cov >= 0.95 else "warning" if cov >= 0.7 else "error"
-                out.append(f"  {short.ljust(width)}  ")
-                out.append(f"{info.count}/{info.run_count}", style=theme_color(self.app, var))
-                if info.type in ("numeric", "mixed") and info.min is not None:
-                    rng = f"{format_cell(info.min)} → {format_cell(info.max)}"
-                elif info.values:
-                    rng = f"{len(info.values)} value{'s' if len(info.values) != 1 else ''}"
-                else:
-                    rng = info.type
-                out.append(f"  {rng}\n")
-        return out
+    def set_terms(self, terms: list[ExperimentTerm]) -> None:
+        """Replace the filter's pills."""
+        self.terms = list(dict.fromkeys(terms))
+        self.refresh_view()
 
-    def _provenance(
-        self, s: ExperimentSummary, manifest: Mapping[str, Any], files: list[Path], table: Table
-    ) -> Text:
-        out = Text()
-        key_style = theme_color(self.app, "accent")
+    def add_terms(self, terms: list[ExperimentTerm]) -> None:
+        """Add pills (a term already there is not repeated)."""
+        self.set_terms([*self.terms, *terms])
 
-        def line(key: str, value: str) -> None:
-            out.append(f"{key:<10}", style=key_style)
-            out.append(value + "\n")
+    def _show_error(self, message: str) -> None:
+        error = self.query_one("#experiments-filter-error", Static)
+        error.update(message)
+        error.display = bool(message)
 
-        seeds = manifest.get("seeds") if isinstance(manifest.get("seeds"), Mapping) else {}
-        params = manifest.get("params") if isinstance(manifest.get("params"), Mapping) else {}
-        reps = seeds.get("replicates") if seeds else None
-        if seeds:
-            shown = reps if reps is not None else "—"
-            plural = "" if reps == 1 else "s"
-            line("Seeds", f"base {seeds.get('base', '—')}, {shown} replicate{plural}")
-        cases = params.get("total_cases") if params else None
-        total = f"{s.total} runs"
-        if isinstance(cases, int) and isinstance(reps, int):
-            what = "trials" if params.get("type") == "RandomSource" else "param cases"
-            total = f"{cases} {what} × {reps} seed{'s' if reps != 1 else ''} = {s.total} runs"
-        if not s.total_from_manifest:
-            total = f"{s.n_runs} runs (no total in a manifest)"
-        line("Total", total)
-        op = manifest.get("operation") if isinstance(manifest.get("operation"), Mapping) else {}
-        if op:
-            line("Operation", f"{op.get('name', '—')}  ({op.get('ref', '—')})")
-            line("Code hash", str(op.get("code_hash") or "—"))
-        ctx = manifest.get("context_fingerprint")
-        if ctx:
-            line("Context", str(ctx))
-        meta = manifest.get("metadata")
-        if isinstance(meta, Mapping) and meta:
-            line("Metadata", ", ".join(f"{k}={_value(v)}" for k, v in list(meta.items())[:6]))
-        line("Folder", str(s.path.name))
-        history = manifest_history(files)
-        out.append("\nHistory", style="bold")
-        out.append(f"  ({len(history)} manifest{'s' if len(history) != 1 else ''})\n", style="dim")
-        for name, submitted, runs in history[:8]:
-            out.append(f"  {name}", style=key_style)
-            out.append(f"  {submitted}  {runs} runs\n")
-        if len(history) > 8:
-            out.append(f"  … {len(history) - 8} more\n", style="dim")
-        return out
+    @on(Input.Changed, "#experiments-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        try:
+            self.typed = parse_experiment_filter(event.value)
+        except FilterSyntaxError:
+            return  # half-typed (``tag:``): keep the list as it was until enter
+        self._show_error("")
+        self.refresh_view()
+
+    @on(Input.Submitted, "#experiments-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            terms = parse_experiment_filter(event.value)
+        except FilterSyntaxError as exc:
+            self._show_error(str(exc))
+            return
+        self._show_error("")
+        event.input.value = ""
+        self.typed = []
+        self.add_terms(terms)
+        self.table.focus()
+
+    @on(FilterInput.PopCondition, "#experiments-filter")
+    def _pop_term(self, event: FilterInput.PopCondition) -> None:
+        event.stop()
+        if self.terms:
+            self.set_terms(self.terms[:-1])
+
+    @on(PillBar.Removed, "#experiments-pills")
+    def _pill_removed(self, event: PillBar.Removed) -> None:
+        event.stop()
+        self.set_terms([t for n, t in enumerate(self.terms) if n != event.index])
+        self.table.focus()
+
+    @on(PillBar.Cleared, "#experiments-pills")
+    def _pills_cleared(self, event: PillBar.Cleared) -> None:
+        event.stop()
+        self.set_terms([])
+        self.table.focus()
+
+    @on(TagChosen)
+    def _tag_chosen(self, event: TagChosen) -> None:
+        event.stop()
+        self.add_terms([ExperimentTerm("tag", event.tag.lower())])
 
     # -- events --------------------------------------------------------------------------------
 
@@ -630,16 +519,31 @@ class ExperimentsPane(BrowserPane):
             self.sort_column, self.descending = j, False
         self.refresh_view()
 
-    @on(Input.Changed, "#experiments-filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
+    @on(StatusChosen)
+    def _status_chosen(self, event: StatusChosen) -> None:
+        """A count in the headline: the experiment's runs of that status."""
         event.stop()
-        self.filter_text = event.value
-        self.refresh_view()
+        if self._detail_key is not None:
+            table = self.state.index.experiment(self._detail_key).table
+            conditions = tuple(parse_filter(f"status={event.status}", table))
+            self.post_message(ScopeChanged(self._detail_key, conditions=conditions))
 
-    @on(Input.Submitted, "#experiments-filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
+    @on(BinChosen)
+    def _bin_chosen(self, event: BinChosen) -> None:
+        """A bar of the distribution: its run, or the runs tab filtered to its runs."""
         event.stop()
-        self.table.focus()
+        self._open_runs(list(event.run_ids), event.caption)
+
+    def _open_runs(self, run_ids: list[str], caption: str) -> None:
+        """Open one run, or scope the browser to this experiment filtered to the runs."""
+        if self._detail_key is None or not run_ids:
+            self.notify("no runs there", severity="warning")
+            return
+        if len(run_ids) == 1:
+            self.post_message(OpenRun(run_ids[0]))
+            return
+        condition = runs_condition(run_ids, f"{caption}: {len(run_ids)} runs")
+        self.post_message(ScopeChanged(self._detail_key, conditions=(condition,)))
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -653,6 +557,29 @@ class ExperimentsPane(BrowserPane):
         if key is None:
             return
         self._show_distribution(self.state.index.experiment(key).table, step=1)
+
+    def action_move_bin(self, step: int) -> None:
+        self.overview.distribution.move_bin(step)
+
+    def action_open_bin(self) -> None:
+        if not self.overview.distribution.choose_bin():
+            self.notify("pick a bin of the distribution with < and > first")
+
+    def action_filter_tag(self) -> None:
+        key = self._cursor_key()
+        summary = self._summaries.get(key) if key else None
+        if summary is None or not summary.tags:
+            self.notify("this experiment has no tags", severity="warning")
+            return
+        have = {t.value for t in self.terms if t.kind == "tag"}
+        tag = next((t for t in summary.tags if t.lower() not in have), None)
+        if tag is None:
+            self.notify("already filtered by every tag of this experiment")
+            return
+        self.add_terms([ExperimentTerm("tag", tag.lower())])
+
+    def action_clear_filter(self) -> None:
+        self.set_terms([])
 
     def action_manifest_history(self) -> None:
         key = self._cursor_key()
@@ -684,6 +611,13 @@ class ExperimentsPane(BrowserPane):
 
     def action_cursor_up(self) -> None:
         self.table.action_cursor_up()
+
+    def action_page(self, step: int) -> None:
+        table = self.table
+        if step > 0:
+            table.action_page_down()
+        else:
+            table.action_page_up()
 
     @property
     def sort_label(self) -> str:

@@ -7,17 +7,24 @@ every pane to redraw. Handlers are named ``on_<message>`` on the screen.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from tui.browse import Condition
+    from tui.browser.run_detail.logs import LogLine
 
 __all__ = ["OpenRun", "ScopeChanged", "ShowTab", "StateChanged"]
 
 
 @dataclass
 class ScopeChanged(Message):
-    """The user chose an experiment (None: all experiments)."""
+    """The user chose an experiment (None: all experiments), optionally with the runs
+    filter to start from (a bar of its distribution, a count by status)."""
 
     experiment: str | None
+    conditions: tuple[Condition, ...] = ()
 
 
 @dataclass
@@ -29,9 +36,11 @@ class StateChanged(Message):
 
 @dataclass
 class OpenRun(Message):
-    """Open the run detail screen for this run."""
+    """Open the run detail screen for this run; with ``at_log``, on its Logs tab at that
+    line (a log hit of the search dialog)."""
 
     run_id: str
+    at_log: LogLine | None = None
 
 
 @dataclass

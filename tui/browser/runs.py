@@ -22,7 +22,6 @@ Why it is shaped this way:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +33,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input, Static
 
 from tui.browse import (
     Changes,
@@ -64,6 +62,7 @@ from tui.browser.export_dialog import ExportChoice, ExportDialog
 from tui.browser.grid import Cell, GridColumn, VirtualGrid
 from tui.browser.messages import OpenRun, ShowTab, StateChanged
 from tui.browser.pane import BrowserPane
+from tui.browser.pills import FilterInput, PillBar
 
 __all__ = ["RunsPane"]
 
@@ -72,32 +71,6 @@ WIDTH_SAMPLE = 400
 
 MARK_KEY = "_mark"
 RUN_KEY = "record.run_id"
-
-
-class FilterInput(Input):
-    """The runs filter: enter adds its conditions, backspace on an empty box removes the
-    last condition, escape goes back to the table."""
-
-    BINDINGS = [Binding("escape", "done", "Back to the table", show=False, id="runs-filter-done")]
-
-    @dataclass
-    class PopCondition(Message):
-        """Backspace in an empty filter box: remove the last condition."""
-
-        input: FilterInput
-
-        @property
-        def control(self) -> FilterInput:
-            return self.input
-
-    def action_delete_left(self) -> None:
-        if not self.value:
-            self.post_message(self.PopCondition(self))
-            return
-        super().action_delete_left()
-
-    def action_done(self) -> None:
-        self.screen.query_one("#runs-table", VirtualGrid).focus()
 
 
 class RunsPane(BrowserPane):
@@ -111,15 +84,6 @@ class RunsPane(BrowserPane):
     RunsPane #runs-filter-hint { width: auto; max-width: 60%; padding: 0 1; color: $text-muted; }
     RunsPane #runs-filter-error { height: auto; padding: 0 1; color: $error; display: none; }
     RunsPane #runs-filter-error.-shown { display: block; }
-    RunsPane #runs-pills { height: 1; display: none; padding: 0 1; }
-    RunsPane #runs-pills.-shown { display: block; }
-    RunsPane #runs-pills Button {
-        min-width: 0; width: auto; height: 1; margin-right: 1; padding: 0 1;
-        background: $accent 25%; color: $text; border: none;
-    }
-    RunsPane #runs-pills Button:hover { background: $accent 50%; }
-    RunsPane #runs-pills Button:focus { background: $accent; text-style: bold; }
-    RunsPane #runs-pills Button.-clear { background: $error 25%; }
     RunsPane #runs-table { height: 1fr; }
     RunsPane #runs-status { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
     """
@@ -229,8 +193,6 @@ class RunsPane(BrowserPane):
         self._rows: np.ndarray = np.zeros(0, dtype=np.intp)
         self._widths_key: tuple[Any, ...] | None = None
         self._widths: dict[str, int] = {}
-        self._pills_key: tuple[Condition, ...] | None = None
-        self._pill_generation = 0
         self._cursor_to: str | None = None
         """Where the next redraw puts the cursor: ``top``, or None (the same run)."""
         self._scope: object = object()
@@ -243,10 +205,11 @@ class RunsPane(BrowserPane):
                 placeholder="filter (f): learning_rate=0.1 final_loss<0.02 status=failed",
                 id="runs-filter",
                 compact=True,
+                back_to="#runs-table",
             )
             yield Static("", id="runs-filter-hint")
         yield Static("", id="runs-filter-error")
-        yield Horizontal(id="runs-pills")
+        yield PillBar(id="runs-pills", clear_hint="F")
         yield VirtualGrid(id="runs-table", fixed_columns=2)
         yield Static("", id="runs-status")
 
@@ -438,37 +401,8 @@ class RunsPane(BrowserPane):
         return self._positions
 
     def _sync_pills(self) -> None:
-        conditions = tuple(self.state.conditions)
-        if conditions == self._pills_key:
-            return
-        self._pills_key = conditions
-        self._pill_generation += 1
-        gen = self._pill_generation
-        bar = self.query_one("#runs-pills", Horizontal)
-        bar.remove_children()
-        pills: list[Button] = []
-        for n, cond in enumerate(conditions):
-            pill = Button(
-                f"{cond.label} ✕",
-                id=f"runs-pill-{gen}-{n}",
-                name=str(n),
-                classes="pill",
-                tooltip=f"{cond.describe()} (click to remove)",
-            )
-            pills.append(pill)
-        if len(conditions) > 1:
-            pills.append(
-                Button(
-                    "clear all ✕",
-                    id=f"runs-pill-{gen}-clear",
-                    name="clear",
-                    classes="pill -clear",
-                    tooltip="remove every condition (F)",
-                )
-            )
-        if pills:
-            bar.mount(*pills)
-        bar.set_class(bool(pills), "-shown")
+        pills = [(c.label, c.describe()) for c in self.state.conditions]
+        self.query_one("#runs-pills", PillBar).set_pills(pills)
 
     def _update_scope(self, table: Table) -> None:
         scope = self.query_one("#runs-scope", Static)
@@ -584,15 +518,18 @@ class RunsPane(BrowserPane):
         error.update(message)
         error.set_class(bool(message), "-shown")
 
-    @on(Button.Pressed, "#runs-pills Button")
-    def _pill_pressed(self, event: Button.Pressed) -> None:
+    @on(PillBar.Removed, "#runs-pills")
+    def _pill_removed(self, event: PillBar.Removed) -> None:
         event.stop()
-        name = event.button.name or ""
-        if name == "clear":
-            self.set_conditions([])
-        elif name.isdigit() and int(name) < len(self.state.conditions):
-            kept = [c for n, c in enumerate(self.state.conditions) if n != int(name)]
+        if event.index < len(self.state.conditions):
+            kept = [c for n, c in enumerate(self.state.conditions) if n != event.index]
             self.set_conditions(kept)
+        self.grid.focus()
+
+    @on(PillBar.Cleared, "#runs-pills")
+    def _pills_cleared(self, event: PillBar.Cleared) -> None:
+        event.stop()
+        self.set_conditions([])
         self.grid.focus()
 
     @on(VirtualGrid.CellSelected, "#runs-table")

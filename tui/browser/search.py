@@ -9,9 +9,12 @@ worker (``exclusive``, and the scan polls ``is_cancelled``), so typing never wai
 a scan of many logs, and results of an old query are dropped.
 
 Hits are grouped by category in an option list; Enter (or a click) dismisses the dialog
-with the :class:`~tui.browse.SearchHit`, and the browser screen acts on it: a run or
-log line opens the run, a value applies its filter, a name filters to the runs that
-have the field, an experiment scopes the browser to it.
+with the :class:`~tui.browse.SearchHit`, and the browser screen acts on it: a run opens
+the run, a log line opens the run on its Logs tab at that line (:func:`log_line`), a
+value applies its filter, a name filters to the runs that have the field, an experiment
+scopes the browser to it. A group of names (parameters, metrics, artifacts, tags) ends
+in a link to the experiments having such a name (:func:`experiments_link`), which opens
+the experiments list filtered by ``has_param:…`` and the like.
 """
 
 from __future__ import annotations
@@ -32,10 +35,19 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.browse import SearchHit, SearchResults, iter_log_hits, search_tree
+from tui.browse.experiment_filter import ExperimentTerm
 from tui.browse.search import CATEGORIES
+from tui.browser.run_detail.logs import LogLine
 from tui.browser.state import BrowseState
 
-__all__ = ["DEBOUNCE", "MIN_CHARS", "SearchScreen"]
+__all__ = [
+    "DEBOUNCE",
+    "EXPERIMENTS_FILTER",
+    "MIN_CHARS",
+    "SearchScreen",
+    "experiments_link",
+    "log_line",
+]
 
 DEBOUNCE = 0.25
 """Seconds of quiet typing before a search starts."""
@@ -47,6 +59,42 @@ LOG_WIDTH = 64
 """Log lines are cut to this many characters around the match."""
 LOG_BATCH_SECONDS = 0.2
 """The log scan posts what it found at most this often."""
+
+
+HAS_FILTERS = {
+    "param_name": ("param", "a parameter"),
+    "metric_name": ("metric", "a metric"),
+    "derived_name": ("derived", "a derived metric"),
+    "artifact": ("artifact", "an artifact"),
+    "tag": ("tag", "a tag"),
+}
+"""Name categories whose group ends in a link to the experiments having such a name:
+(``has_<kind>`` filter of the experiments list, what the link calls it)."""
+EXPERIMENTS_FILTER = "experiments_filter"
+"""The category of such a link's hit: its ``filter`` is experiments-list filter text."""
+
+
+def experiments_link(category: str, query: str, experiments: int) -> SearchHit | None:
+    """The hit of a "→ N experiments with a parameter like 'lr'" link (atlas's overflow
+    link of its experiment categories), or None for a category without one."""
+    if category not in HAS_FILTERS or not experiments:
+        return None
+    kind, what = HAS_FILTERS[category]
+    plural = "s" if experiments != 1 else ""
+    return SearchHit(
+        category=EXPERIMENTS_FILTER,
+        experiment="",
+        text=f"→ {experiments} experiment{plural} with {what} named like {query!r}",
+        filter=ExperimentTerm(f"has_{kind}", query.lower()).text,
+    )
+
+
+def log_line(hit: SearchHit) -> LogLine | None:
+    """Where a log hit is, for opening the run there (None for every other kind of hit,
+    which opens the run as it always did)."""
+    if hit.category != "log" or hit.log is None or hit.line_no is None:
+        return None
+    return LogLine(hit.log, hit.line_no, hit.match or "")
 
 
 @dataclass
@@ -215,6 +263,10 @@ class SearchScreen(ModalScreen[SearchHit | None]):
                 if total > len(results.hits[cat]):
                     items.append(Option(Text(f"  … {total - len(results.hits[cat])} more",
                                              style="dim"), disabled=True))  # fmt: skip
+                n_exp = len(results.experiments.get(cat, ()))
+                link = experiments_link(cat, results.query, n_exp)
+                if link is not None:
+                    items.append(self._option(link))
         if self.log_hits:
             heading = Text("Logs", style="bold")
             more = "+" if self.logs_truncated else ""

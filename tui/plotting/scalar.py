@@ -93,6 +93,9 @@ class ScalarChart:
     ylabel: str = ""
     legend_prefix: str = ""
     """Put before each series label in the legend, e.g. ``n_iterations=``."""
+    stacked_note: bool = True
+    """Say "(stacked)" in the legend of a histogram of several series (not when the
+    series are parts of one, like a highlighted bin)."""
 
     @property
     def categorical(self) -> bool:
@@ -133,7 +136,7 @@ def render_scalar(chart: ScalarChart, width: int, height: int) -> str:
         for p in prepared
         if p.label
     ]
-    if chart.kind == "histogram" and len(prepared) > 1:
+    if chart.kind == "histogram" and len(prepared) > 1 and chart.stacked_note:
         legend.append(("(stacked)", None, False))  # type: ignore[arg-type]
     header = _header_lines(title, legend, width, max(0, min(_MAX_LEGEND_ROWS, height - 8)))
     plot_height = height - len(header)

@@ -69,6 +69,17 @@ class ScalarPlot(Widget):
         self._revision += 1
         self.refresh()
 
+    def x_fraction(self, x: int) -> float | None:
+        """Where content column ``x`` falls across the last frame's plot area (0 at its
+        left edge, 1 at its right), or None outside it: how a click maps to data."""
+        for line in self._frame.plain.split("\n"):
+            left, right = line.find("┌"), line.find("┐")
+            if 0 <= left < right:
+                if left < x < right:
+                    return (x - left - 0.5) / (right - left - 1)
+                return None
+        return None
+
     def render(self) -> RenderResult:
         size = self.content_size
         key = (self._revision, size.width, size.height)

@@ -15,14 +15,10 @@ from typing import Any
 from textual.widgets import DataTable, Input, Static
 
 import metalab
+from tui.browse.experiment_filter import filter_experiments, parse_experiment_filter
 from tui.browser import BrowserApp
-from tui.browser.experiments import (
-    EXPERIMENT_COLUMNS,
-    ExperimentsPane,
-    describe_distribution,
-    describe_params,
-    filter_summaries,
-)
+from tui.browser.experiment_overview import describe_distribution, describe_params
+from tui.browser.experiments import EXPERIMENT_COLUMNS, ExperimentsPane
 from tui.browser.grid import VirtualGrid
 
 SIZE = (160, 48)
@@ -83,12 +79,12 @@ async def test_lists_every_experiment_with_counts(
             c = counts[eid]
             total = sum(c.values())
             assert row[1] == f"⚠ {name}"  # both have failures
-            assert row[2] == eid.split(":")[1]
-            assert row[3] == "complete with failures"
-            assert row[4:9] == [str(total), str(c["success"]), str(c["failed"]), "0", "0"]
-            assert row[9] == "██████████ 100%"
+            assert row[3] == eid.split(":")[1]
+            assert row[4] == "complete with failures"
+            assert row[5:10] == [str(total), str(c["success"]), str(c["failed"]), "0", "0"]
+            assert row[10] == "██████████ 100%"
             minutes = int((small_tree_info.FIXED_NOW - latest[eid]) // 60)
-            assert row[10] == (f"{minutes}m ago" if minutes < 60 else f"{minutes // 60}h ago")
+            assert row[11] == (f"{minutes}m ago" if minutes < 60 else f"{minutes // 60}h ago")
         # newest first (the default sort): probe ran after toy
         assert names(app) == ["probe", "toy"]
         count = str(app.screen.query_one("#experiments-count", Static).content)
@@ -110,7 +106,7 @@ async def test_s_cycles_the_sort_column_and_S_reverses(small_tree: Path) -> None
         await pilot.pause()
         assert names(app) == ["toy", "probe"]
         assert headers(app)[1] == "name ▼"
-        for _ in range(3):  # name -> version -> state -> total
+        for _ in range(4):  # name -> tags -> version -> state -> total
             await pilot.press("s")
         await pilot.pause()
         assert pane.sort_label == "total ▲"
@@ -149,7 +145,7 @@ async def test_filter_by_name_tag_and_state(small_tree: Path) -> None:
         assert len(rows(app)) == 2
 
 
-def test_filter_summaries_matches_every_word() -> None:
+def test_plain_words_must_each_match_the_id_name_tags_or_state() -> None:
     class S:
         def __init__(self, key: str, tags: tuple[str, ...], state: str) -> None:
             self.key = self.experiment_id = key
@@ -158,10 +154,14 @@ def test_filter_summaries_matches_every_word() -> None:
             self.state = state
 
     sums: Any = [S("toy:1", ("a",), "complete"), S("big:2", ("a", "b"), "in progress")]
-    assert filter_summaries(sums, "") == [0, 1]
-    assert filter_summaries(sums, "A") == [0, 1]
-    assert filter_summaries(sums, "b progress") == [1]
-    assert filter_summaries(sums, "toy progress") == []
+
+    def keep(text: str) -> list[int]:
+        return filter_experiments(sums, parse_experiment_filter(text), lambda s: None)
+
+    assert keep("") == [0, 1]
+    assert keep("A") == [0, 1]
+    assert keep("b progress") == [1]
+    assert keep("toy progress") == []
 
 
 async def test_enter_scopes_the_browser_and_a_widens_it(small_tree: Path) -> None:
@@ -202,7 +202,7 @@ async def test_detail_of_a_grid_experiment(small_tree: Path) -> None:
         assert "Complete with failures   12/12 done" in text
         assert "10 success · 2 failed · 0 running · 0 cancelled · failure rate 17%" in text
         assert "a toy sweep for the browser tests" in text
-        assert "tags: toy, tests" in text
+        assert "tags  toy   tests " in text  # chips
         assert "Parameters (grid)" in text
         assert "lr         0.01, 0.1, 1" in text
         assert "optimizer  adam, sgd" in text

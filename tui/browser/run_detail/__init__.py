@@ -27,7 +27,8 @@ its own module; the screen holds the state, keys and handlers and calls the othe
   (:func:`metric_places`, :func:`lower_is_better`).
 * :mod:`.curves`: the Curves tab, a stepped metric raw and EMA-smoothed.
 * :mod:`.artifacts`: the Artifacts tab, listing and loading artifacts and data files.
-* :mod:`.logs`: the Logs tab, reading logs on from an offset, and :class:`RunLog`.
+* :mod:`.logs`: the Logs tab, reading logs on from an offset, :class:`RunLog`, and
+  :class:`LogLine` (``OpenRun(..., at_log=...)`` opens the tab at that line).
 * :mod:`.snapshot`: the full read of a run when it is opened (and when it ends).
 * :mod:`.polling`: what each poll of a live run reads.
 
@@ -35,7 +36,7 @@ Everything but the screen is plain functions and data, so the numbers the screen
 shows can be tested without it.
 """
 
-from tui.browser.run_detail.logs import RunLog
+from tui.browser.run_detail.logs import LogLine, RunLog
 from tui.browser.run_detail.metrics import (
     LOWER_IS_BETTER,
     MetricPlace,
@@ -49,6 +50,7 @@ __all__ = [
     "LOWER_IS_BETTER",
     "POLL_EVERY",
     "STALE_AFTER",
+    "LogLine",
     "MetricPlace",
     "RunDetailScreen",
     "RunLog",

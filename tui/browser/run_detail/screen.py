@@ -44,7 +44,7 @@ from tui.browser.run_detail.artifacts import (
     read_item,
 )
 from tui.browser.run_detail.curves import curve_caption, curve_series, next_smoothing
-from tui.browser.run_detail.logs import LogChunk, RunLog, log_status
+from tui.browser.run_detail.logs import LogChunk, LogLine, RunLog, log_status
 from tui.browser.run_detail.metrics import (
     METRIC_COLUMNS,
     MetricPlace,
@@ -146,6 +146,13 @@ class RunDetailScreen(Screen[None]):
         Binding(
             "slash", "filter_logs", "Filter", id="run-filter-logs", tooltip="Filter the log lines"
         ),
+        Binding(
+            "f",
+            "follow",
+            "Follow",
+            id="run-follow-log",
+            tooltip="Follow the log (scroll to new lines) or keep the view where it is",
+        ),
         Binding("question_mark,f1", "help", "Help", id="run-help"),
     ]
 
@@ -171,10 +178,13 @@ class RunDetailScreen(Screen[None]):
         value: Any = None
         error: str | None = None
 
-    def __init__(self, state: BrowseState, run_id: str) -> None:
+    def __init__(self, state: BrowseState, run_id: str, at_log: LogLine | None = None) -> None:
+        """``at_log``: open on the Logs tab at that line (a search hit), once it is read."""
         super().__init__()
         self.state = state
         self.run_id = run_id
+        self.log_target = at_log
+        """The log line still to be shown (None once shown, or when not asked for)."""
         self.run: Run | None = None
         self.row: RunRow | None = None
         self.snapshot: Snapshot | None = None
@@ -214,7 +224,8 @@ class RunDetailScreen(Screen[None]):
         yield Header()
         yield Static(id="detail-headline")
         yield Static(id="detail-status")
-        with TabbedContent(id="detail-tabs", initial="overview"):
+        initial = "logs" if self.log_target is not None else "overview"
+        with TabbedContent(id="detail-tabs", initial=initial):
             with TabPane("Overview", id="overview"), VerticalScroll(id="overview-scroll"):
                 with Vertical(id="error-card", classes="card"):
                     yield Static(id="error-message")
@@ -349,7 +360,41 @@ class RunDetailScreen(Screen[None]):
             if parent is not None and parent.id:
                 tabs.active = parent.id
         self._logs_done = True
+        if self.log_target is not None:
+            self._open_log_target(self.log_target, logs)
         self._update_log_status()
+
+    def _open_log_target(self, target: LogLine, logs: dict[str, RunLog]) -> None:
+        """Show the line a search hit pointed at: its log's tab, no filter, the line marked
+        in the middle of the view. Waits (the target stays pending) while a live run's
+        log may still bring it; gives up with a notice once the run is final."""
+        log = logs.get(target.log)
+        index = None
+        if log is not None:
+            self._clear_log_filter()  # first: the line is found among the unfiltered lines
+            index = log.locate(target.line_no, target.match)
+        if log is None or index is None:
+            if self.status in FINAL:
+                self.log_target = None
+                self.notify(
+                    f"line {target.line_no} of log {target.log!r} is no longer there",
+                    severity="warning",
+                )
+            return
+        self.log_target = None
+        pane = log.parent
+        if pane is not None and pane.id:
+            self.query_one("#log-tabs", TabbedContent).active = pane.id
+        log.show_line(index, target.match)
+        self.set_focus(log)
+
+    def _clear_log_filter(self) -> None:
+        """Empty the filter and show every line now, not when the input's Changed event
+        arrives: the hit's line may not match the filter, and the line is looked up and
+        scrolled to before that event (which then finds nothing left to change)."""
+        self.query_one("#log-filter", Input).value = ""
+        for log in self.query(RunLog):
+            log.set_filter("")
 
     # -- overview ----------------------------------------------------------------------------
 
@@ -509,8 +554,11 @@ class RunDetailScreen(Screen[None]):
 
     @on(Input.Changed, "#log-filter")
     def _on_filter(self, event: Input.Changed) -> None:
+        # the input's value now, not the event's: opening at a log line empties the
+        # filter, and a Changed event still queued from before must not bring it back
+        value = self.query_one("#log-filter", Input).value
         for log in self.query(RunLog):
-            log.set_filter(event.value)
+            log.set_filter(value)
         self._update_log_status()
 
     @on(TabbedContent.TabActivated, "#log-tabs")
@@ -538,6 +586,8 @@ class RunDetailScreen(Screen[None]):
         tab = self.active_tab if self.is_mounted else ""
         if action in ("next_metric", "smoothing"):
             return tab == "curves"
+        if action == "follow":
+            return tab == "logs"
         view = self.query_one("#artifact-view", ArtifactView) if self.is_mounted else None
         if action == "log_y":
             return tab == "curves" or (tab == "artifacts" and view is not None and view.shows_curve)
@@ -614,6 +664,14 @@ class RunDetailScreen(Screen[None]):
 
     async def action_toggle_matrix(self) -> None:
         await self.query_one("#artifact-view", ArtifactView).toggle_matrix()
+
+    def action_follow(self) -> None:
+        """Toggle following the log shown (turning it on jumps to the newest line)."""
+        log = self._active_log()
+        if log is None:
+            return
+        log.set_follow(not log.follow)
+        self._update_log_status()
 
     def action_filter_logs(self) -> None:
         self.query_one("#detail-tabs", TabbedContent).active = "logs"
