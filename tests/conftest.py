@@ -1,4 +1,5 @@
-"""Small fixtures shared by the metalab tests (the TUI's tests keep their own)."""
+"""Small fixtures shared by the metalab tests (the TUI's tests keep their own), and a
+private state home for every test."""
 
 from __future__ import annotations
 
@@ -7,6 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def _private_state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep what the browser remembers between sessions (under ``$XDG_STATE_HOME``) in
+    each test's own folder, never in the real home."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state-home"))
 
 
 @pytest.fixture

@@ -81,8 +81,8 @@ def run_app(specs: Sequence[ExperimentSpec], options: RunOptions) -> int:
     return code if isinstance(code, int) else EXIT_OK
 
 
-def run_browser(root: Path) -> int:
+def run_browser(root: Path, *, restore: bool = True) -> int:
     from tui.browser import BrowserApp
 
-    code = BrowserApp(root).run()
+    code = BrowserApp(root, restore=restore).run()
     return code if isinstance(code, int) else EXIT_OK

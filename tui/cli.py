@@ -94,6 +94,11 @@ def build_browse_parser() -> argparse.ArgumentParser:
         default="experiments",
         help="collection root or one experiment's folder (default: ./experiments)",
     )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start from the default view, not the one this tree was left in last time",
+    )
     return parser
 
 
@@ -172,4 +177,4 @@ def _browse(argv: list[str]) -> int:
         return _fail(f"{str(root)!r} is a file; pass the folder of a results tree")
     from tui.app import run_browser
 
-    return run_browser(root)
+    return run_browser(root, restore=not args.fresh)

@@ -18,15 +18,22 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from tui.browse import Changes, QueryError, SearchHit, TreeIndex, parse_filter
-from tui.browse.experiment_filter import parse_experiment_filter
+from tui.browse.experiment_filter import FilterSyntaxError, parse_experiment_filter
 from tui.browser.columns import ALL_KEY
 from tui.browser.compare import ComparePane
 from tui.browser.experiments import ExperimentsPane
-from tui.browser.messages import OpenRun, ScopeChanged, ShowTab, StateChanged
+from tui.browser.messages import (
+    ExportExperiment,
+    OpenRun,
+    ScopeChanged,
+    ShowTab,
+    StateChanged,
+)
 from tui.browser.pane import BrowserPane
 from tui.browser.plots import PlotsPane
 from tui.browser.run_detail import RunDetailScreen
 from tui.browser.runs import RunsPane
+from tui.browser.saved_view import SavedView, load_view, save_view
 from tui.browser.search import EXPERIMENTS_FILTER, SearchScreen, log_line
 from tui.browser.state import BrowseState
 from tui.commands import ScreenActions
@@ -92,6 +99,7 @@ class BrowserScreen(Screen[None]):
         index: TreeIndex | None = None,
         *,
         clock: Callable[[], float] | None = None,
+        restore: bool = True,
     ) -> None:
         super().__init__()
         self.root = Path(root)
@@ -99,6 +107,12 @@ class BrowserScreen(Screen[None]):
         self.state = BrowseState(self.index)
         if clock is not None:
             self.state.clock = clock
+        self.saved = load_view(self.root) if restore else None
+        """The view this tree was left in last time (restored on mount), if any."""
+        if self.saved is not None:
+            self.saved.apply(self.state)
+        self._experiments_pane: ExperimentsPane | None = None
+        self._plots_pane: PlotsPane | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -118,9 +132,38 @@ class BrowserScreen(Screen[None]):
     def on_mount(self) -> None:
         self.title = "metalab-tui browse"
         self.sub_title = str(self.root)
+        self._experiments_pane = self.query_one("#experiments-pane", ExperimentsPane)
+        self._plots_pane = self.query_one(PlotsPane)
+        if self.saved is not None:
+            self._restore_panes(self.saved)
         self.set_interval(REFRESH_EVERY, self.action_refresh_tree)
         self.redraw()
         self.call_after_refresh(self.focus_active_pane)
+
+    def _restore_panes(self, saved: SavedView) -> None:
+        """The parts of the saved view that live in the panes: the experiments list's
+        pills and the plot settings."""
+        terms = []
+        for text in saved.experiment_filter:
+            try:
+                terms += parse_experiment_filter(text)
+            except FilterSyntaxError:
+                continue
+        if self._experiments_pane is not None and self._plots_pane is not None:
+            self._experiments_pane.terms = terms
+            saved.apply_plot(self._plots_pane.config)
+
+    def remember_view(self) -> None:
+        """Remember this tree's view for the next time it is browsed (also when the app
+        quits, after the panes were taken off the screen: hence the references)."""
+        if self._experiments_pane is None or self._plots_pane is None:
+            return  # never mounted: nothing was looked at
+        terms = [t.text for t in self._experiments_pane.terms]
+        view = SavedView.capture(self.state, terms, self._plots_pane.config)
+        save_view(self.root, view)
+
+    def on_unmount(self) -> None:
+        self.remember_view()
 
     def panes(self) -> list[BrowserPane]:
         return list(self.query(BrowserPane))
@@ -179,6 +222,13 @@ class BrowserScreen(Screen[None]):
     def on_state_changed(self, message: StateChanged) -> None:
         self.state.touch()
         self.redraw()
+
+    def on_export_experiment(self, message: ExportExperiment) -> None:
+        self._scope(message.experiment)  # the whole experiment: no filter
+        self.state.touch()
+        self.redraw()
+        self.action_tab("runs")
+        self.query_one("#runs-pane", RunsPane).action_export()
 
     def on_open_run(self, message: OpenRun) -> None:
         self.app.push_screen(RunDetailScreen(self.state, message.run_id, message.at_log))
@@ -272,11 +322,19 @@ class BrowserApp(App[int]):
     TITLE = "metalab-tui browse"
     COMMANDS = App.COMMANDS | {ScreenActions}
 
-    def __init__(self, root: Path | str, *, clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path | str,
+        *,
+        clock: Callable[[], float] | None = None,
+        restore: bool = True,
+    ) -> None:
         super().__init__()
         self.root = Path(root)
         self.clock = clock
         """Overrides the browser's "now" (tests pin it so relative times stay put)."""
+        self.restore = restore
+        """Start from the view this tree was left in last time."""
 
     def on_mount(self) -> None:
-        self.push_screen(BrowserScreen(self.root, clock=self.clock))
+        self.push_screen(BrowserScreen(self.root, clock=self.clock, restore=self.restore))

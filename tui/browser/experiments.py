@@ -57,7 +57,7 @@ from tui.browser.experiment_detail import (
     manifest_versions,
 )
 from tui.browser.experiment_overview import ExperimentOverview, StatusChosen, TagChosen
-from tui.browser.messages import OpenRun, ScopeChanged
+from tui.browser.messages import ExportExperiment, OpenRun, ScopeChanged
 from tui.browser.pane import BrowserPane
 from tui.browser.pills import FilterInput, PillBar
 
@@ -205,6 +205,13 @@ class ExperimentsPane(BrowserPane):
             tooltip="Open the runs in the distribution's chosen bin (< and > choose it)",
             show=False,
             id="experiments-open-bin",
+        ),
+        Binding(
+            "e",
+            "export",
+            "Export",
+            tooltip="Write every run of the experiment to CSV or Parquet",
+            id="experiments-export",
         ),
         Binding(
             "h",
@@ -580,6 +587,11 @@ class ExperimentsPane(BrowserPane):
 
     def action_clear_filter(self) -> None:
         self.set_terms([])
+
+    def action_export(self) -> None:
+        key = self._cursor_key()
+        if key is not None:
+            self.post_message(ExportExperiment(key))
 
     def action_manifest_history(self) -> None:
         key = self._cursor_key()

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from tui.browse import Condition
     from tui.browser.run_detail.logs import LogLine
 
-__all__ = ["OpenRun", "ScopeChanged", "ShowTab", "StateChanged"]
+__all__ = ["ExportExperiment", "OpenRun", "ScopeChanged", "ShowTab", "StateChanged"]
 
 
 @dataclass
@@ -48,3 +48,11 @@ class ShowTab(Message):
     """Switch to a tab: ``experiments``, ``runs``, ``plots`` or ``compare``."""
 
     tab: str
+
+
+@dataclass
+class ExportExperiment(Message):
+    """Export every run of one experiment (the experiments tab's ``e``, as atlas's
+    experiment page's Export button)."""
+
+    experiment: str

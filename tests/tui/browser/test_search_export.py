@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from textual.widgets import Button, Checkbox, Input, OptionList, RadioButton, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, OptionList, RadioButton, Static
 
 import metalab
 from tui.browser import BrowserApp
@@ -344,3 +344,32 @@ async def test_export_cancel_and_notification(
         messages = [n.message for n in app._notifications]
         assert any(m == f"exported 8 runs to {tmp_path / 'x.csv'}" for m in messages), messages
         assert isinstance(app.screen.query_one("#runs-pills Button", Button), Button)
+
+
+async def test_e_on_the_experiments_tab_exports_the_whole_experiment(
+    small_tree: Path, tmp_path: Path, wait_until: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "toy_all.csv"
+    want = metalab.load_results(small_tree / "toy_1").to_dataframe()
+    app = BrowserApp(small_tree)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_filtered_toy(pilot)  # a filter and a sort on the runs tab first
+        await pilot.press("1")
+        await pilot.pause()
+        table = app.screen.query_one("#experiments-table", DataTable)
+        names = [table.get_row_at(i)[1].plain for i in range(table.row_count)]
+        table.move_cursor(row=next(i for i, n in enumerate(names) if "toy" in n))
+        await pilot.pause()
+        dialog = await open_export_dialog(pilot)
+        title = str(dialog.query_one("#export-title", Static).content)
+        assert f"Export {len(want)} runs" in title
+        assert app.screen_stack[-2].state.conditions == []  # the filter no longer applies
+        dialog.query_one("#export-path", Input).value = str(target)
+        await pilot.press("enter")
+        await wait_until(pilot, target.exists, timeout=10, what="the CSV")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    got = pd.read_csv(target)
+    assert list(got.columns) == list(want.columns)
+    assert sorted(got["run_id"]) == sorted(want["run_id"])
