@@ -8,8 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_textual_snapshot
 
 from metalab.config import ExperimentSpec, load_experiments
+
+# pytest-textual-snapshot 1.0 names its file extension the way syrupy 4 read it
+# (``_file_extension``); syrupy 7 reads ``file_extension`` and so saved snapshots as
+# ``.raw``. Name it for syrupy 7 too, so the snapshots are ``.svg`` files viewers open.
+pytest_textual_snapshot.SVGImageExtension.file_extension = "svg"
 
 # --- small sweeps from an experiment file in tmp_path (test_dashboard, test_session) ---
 
