@@ -15,7 +15,7 @@ tested without a terminal. The screens call:
 """
 
 from tui.browse.export import export_csv, export_filename, export_parquet, export_rows
-from tui.browse.index import Changes, ExperimentIndex, ExperimentSummary, RunRow, TreeIndex
+from tui.browse.index import ExperimentIndex, TreeIndex
 from tui.browse.query import (
     Condition,
     QueryError,
@@ -27,6 +27,7 @@ from tui.browse.query import (
     select,
     sort_order,
 )
+from tui.browse.run_row import RunRow
 from tui.browse.search import SearchHit, SearchResults, iter_log_hits, search_logs, search_tree
 from tui.browse.stats import (
     CurveBand,
@@ -44,6 +45,7 @@ from tui.browse.stats import (
     histogram,
     t_quantile,
 )
+from tui.browse.summary import Changes, ExperimentSummary
 from tui.browse.table import Column, FieldInfo, Table, format_cell
 
 __all__ = [

@@ -10,7 +10,7 @@ and other (total minus everything counted).
 How it is shaped:
 
 * :func:`read_array_spec` reads the experiment's latest manifest (ranked as
-  :class:`tui.browse.index.ExperimentIndex` ranks them) and returns a
+  :func:`tui.browse.experiment_files.latest_manifest` ranks them) and returns a
   :class:`SlurmArraySpec` only for ``metadata.submission_mode == "array_indexed"``.
 * :func:`parse_squeue` and :func:`parse_sacct` are pure: text in, ``{task id: state}``
   out, so they are tested on real-looking output without a cluster. Job steps
@@ -53,7 +53,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from tui.browse.index import _read_json, _scan
+from tui.browse.experiment_files import latest_manifest
 
 __all__ = [
     "BUCKETS",
@@ -119,26 +119,6 @@ class SlurmArraySpec:
     total: int
     manifest: Path | None = None
     submitted_at: str | None = None
-
-
-def latest_manifest(experiment_dir: str | Path) -> tuple[Path, dict[str, Any]] | None:
-    """The newest readable manifest in ``<experiment_dir>/experiments/`` and its path.
-
-    Newest by ``submitted_at``, then file name, as the browser's index picks it.
-    """
-    folder = Path(experiment_dir) / "experiments"
-    best: tuple[str, str, dict[str, Any]] | None = None
-    for name in _scan(folder, ".json"):
-        try:
-            data = _read_json(folder / name)
-        except (OSError, ValueError):
-            continue
-        if not isinstance(data, dict):
-            continue
-        rank = (str(data.get("submitted_at") or ""), name)
-        if best is None or rank > best[:2]:
-            best = (*rank, data)
-    return (folder / best[1], best[2]) if best else None
 
 
 def spec_from_manifest(
