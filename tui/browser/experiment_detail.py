@@ -7,6 +7,10 @@ metric over the experiment's runs, and its manifest history's viewer.
   cycles the field with ``d``. As on atlas, a bar leads to its runs: a click on it, or
   ``<``/``>`` to pick a bin (drawn in another colour) and ``o``, posts :class:`BinChosen`
   with the run ids in that bin.
+  The run detail's Metrics tab shows it too, for one run (``show(..., this_run=...)``):
+  a marker line at that run's value and "this run: v (bin b of B)" in the footer, as
+  atlas's run page does; there it is made with ``drill_down=False``, since that screen
+  has no runs list for a bar to open.
 * :class:`ManifestScreen` shows one ``experiments/*.json`` manifest as pretty JSON;
   ``[``/``]`` step to older/newer versions and ``w`` saves a copy of the file to the
   current directory under its own name.
@@ -84,6 +88,22 @@ class Distribution:
     def counts(self) -> np.ndarray:
         return self.hist.total
 
+    def locate(self, run_id: str) -> tuple[float, int] | None:
+        """Run ``run_id``'s value and bin (None: the run has no finite value here)."""
+        at = np.flatnonzero(self.run_ids == run_id)
+        if not at.size:
+            return None
+        i = int(at[0])
+        return float(self.values[i]), int(self.hist.bin_of[i])
+
+    def run_text(self, run_id: str) -> str | None:
+        """``this run: 0.0022 (bin 1 of 6)`` for run ``run_id`` (None: not in here)."""
+        found = self.locate(run_id)
+        if found is None:
+            return None
+        value, b = found
+        return f"this run: {format_cell(value)} (bin {b + 1} of {self.hist.bins})"
+
     @property
     def footer(self) -> str:
         n, b = int(self.values.size), self.hist.bins
@@ -136,12 +156,16 @@ class DistributionView(Vertical):
     DistributionView #distribution-footer { height: 1; color: $text-muted; }
     """
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, drill_down: bool = True, **kwargs: Any) -> None:
+        """``drill_down``: a click on a bar opens its runs, and the footer says so."""
         super().__init__(**kwargs)
+        self.drill_down = drill_down
         self.current: Distribution | None = None
         """What is shown (None: no numeric field)."""
         self.chosen_bin: int | None = None
         """The bin picked with ``<``/``>`` (None: none yet)."""
+        self.this_run: str | None = None
+        """The run marked on the histogram (None: no marker)."""
         self._n_fields = 0
 
     def compose(self) -> ComposeResult:
@@ -149,15 +173,25 @@ class DistributionView(Vertical):
         yield ScalarPlot(id="distribution-plot")
         yield Static("", id="distribution-footer")
 
-    def show(self, table: Table | None, name: str | None, n_fields: int = 0) -> None:
-        """Show field ``name`` of ``table`` (None: say there is nothing to show)."""
+    def show(
+        self,
+        table: Table | None,
+        name: str | None,
+        n_fields: int = 0,
+        *,
+        this_run: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Show field ``name`` of ``table`` (None: say ``note``, or that there is nothing
+        to show), with a marker at run ``this_run``'s value when given."""
         title = self.query_one("#distribution-title", Static)
         plot = self.query_one("#distribution-plot", ScalarPlot)
         footer = self.query_one("#distribution-footer", Static)
+        self.this_run = this_run
         if table is None or name is None:
             self.current = self.chosen_bin = None
             title.update(Text("Distribution", style="bold"))
-            footer.update("no numeric metric in these runs")
+            footer.update(note or "no numeric metric in these runs")
             plot.display = False
             return
         dist = distribution(table, name)
@@ -196,18 +230,30 @@ class DistributionView(Vertical):
             picked[b], rest[b] = counts[b], 0.0
             series = [ScalarSeries(label="other bins", x=mids, y=rest),
                       ScalarSeries(label=f"bin {b + 1}", x=mids, y=picked)]  # fmt: skip
+        mine = dist.locate(self.this_run) if self.this_run is not None else None
+        markers = [(mine[0], f"this run: {format_cell(mine[0])}")] if mine else []
         chart = ScalarChart(kind="histogram", series=series, edges=edges, xlabel=short,
-                            ylabel="runs", stacked_note=False)  # fmt: skip
+                            ylabel="runs", stacked_note=False, markers=markers)  # fmt: skip
         self.query_one("#distribution-plot", ScalarPlot).set_chart(chart)
+        self.query_one("#distribution-footer", Static).update(self._footer(dist, counts))
+
+    def _footer(self, dist: Distribution, counts: np.ndarray) -> Text:
+        """The footer: the count of values and bins, the marked run's value and bin, then
+        the picked bin (or, with drill-down, how to pick one)."""
         footer = Text(dist.footer)
+        mine = dist.run_text(self.this_run) if self.this_run is not None else None
+        if mine is not None:
+            footer.append(f"   {mine}", style="bold")
+        b = self.chosen_bin
         if b is not None:
             n = int(counts[b])
             footer.append(f"   bin {b + 1} of {dist.hist.bins}: {dist.bin_text(b)}, ")
             footer.append(f"{n} run{'s' if n != 1 else ''}", style="bold")
-            footer.append("   o: open them", style="dim")
-        else:
+            if self.drill_down:
+                footer.append("   o: open them", style="dim")
+        elif self.drill_down:
             footer.append("   click a bar, or < > and o, to open its runs", style="dim")
-        self.query_one("#distribution-footer", Static).update(footer)
+        return footer
 
     def move_bin(self, step: int) -> None:
         """Pick the next (``step`` > 0) or previous bin that has runs, wrapping around."""
@@ -235,6 +281,8 @@ class DistributionView(Vertical):
 
     def on_click(self, event: events.Click) -> None:
         """A click on a bar opens its runs (atlas's drill-down)."""
+        if not self.drill_down:
+            return
         plot = self.query_one("#distribution-plot", ScalarPlot)
         offset = event.get_content_offset(plot)
         if offset is None or self.current is None:

@@ -153,7 +153,12 @@ class ExperimentsPane(BrowserPane):
             "s", "cycle_sort", "Sort", tooltip="Sort by the next column", id="experiments-sort"
         ),
         Binding(
-            "S", "reverse_sort", "Reverse", tooltip="Reverse the sort", id="experiments-reverse"
+            "S",
+            "reverse_sort",
+            "Reverse",
+            show=False,
+            tooltip="Reverse the sort",
+            id="experiments-reverse",
         ),
         Binding(
             "f",

@@ -18,6 +18,11 @@ Error bars are vertical strokes with caps, drawn over the points; a series' lege
 entry ends in the ``n`` behind its points (``n=3``, or a range ``n=2-3``).
 Histograms take shared bin edges and one count array per group, stacked.
 
+A chart may carry markers: vertical lines at given x values (a run's own value over
+the distribution of its experiment, as atlas's "This run" line), drawn over the bars
+in :data:`MARKER_COLOR`, a colour no series takes, each named in the legend with a
+``┃`` sample. A chart without markers draws exactly as it did before they existed.
+
 No textual import: :class:`~tui.widgets.scalar_plot.ScalarPlot` wraps this.
 """
 
@@ -46,7 +51,15 @@ from tui.plotting.render import (
     format_value,
 )
 
-__all__ = ["KINDS", "NO_DATA_MESSAGE", "ScalarChart", "ScalarSeries", "render_scalar"]
+__all__ = [
+    "KINDS",
+    "MARKER_CHAR",
+    "MARKER_COLOR",
+    "NO_DATA_MESSAGE",
+    "ScalarChart",
+    "ScalarSeries",
+    "render_scalar",
+]
 
 KINDS = ("scatter", "line", "bar", "histogram")
 NO_DATA_MESSAGE = "no data to plot"
@@ -59,6 +72,10 @@ _POINT = "●"
 _TOP_CAP = "┬"
 _BOTTOM_CAP = "┴"
 _HIST_LOG_BASE = -0.15  # log10 of the floor histogram bars start from on a log axis
+MARKER_CHAR = "┃"
+"""What a marker line is drawn with (plotext's heavy vertical line)."""
+MARKER_COLOR = 160
+"""A marker's 256-colour code: a red that no series takes (it is not in :data:`PALETTE`)."""
 
 
 @dataclass(eq=False)
@@ -96,6 +113,11 @@ class ScalarChart:
     stacked_note: bool = True
     """Say "(stacked)" in the legend of a histogram of several series (not when the
     series are parts of one, like a highlighted bin)."""
+    markers: list[tuple[float, str]] = field(default_factory=list)
+    """Vertical lines ``(x, label)`` across the plot, x in data units (a numeric x axis
+    only; a marker outside the axis, or not finite, is not drawn). The label, when not
+    empty, is the marker's legend entry (kept for a marker not drawn: it still says the
+    value)."""
 
     @property
     def categorical(self) -> bool:
@@ -138,6 +160,9 @@ def render_scalar(chart: ScalarChart, width: int, height: int) -> str:
     ]
     if chart.kind == "histogram" and len(prepared) > 1 and chart.stacked_note:
         legend.append(("(stacked)", None, False))  # type: ignore[arg-type]
+    legend += [
+        (f"{MARKER_CHAR} {label}", MARKER_COLOR, True) for _, label in chart.markers if label
+    ]
     header = _header_lines(title, legend, width, max(0, min(_MAX_LEGEND_ROWS, height - 8)))
     plot_height = height - len(header)
     if width < _MIN_WIDTH or plot_height < _MIN_PLOT_HEIGHT:
@@ -283,6 +308,8 @@ def _plot(
     else:
         x_lo, x_hi, y_lo, y_hi = _draw_points(fig, chart, prepared, columns, rows)
 
+    if categories is None:
+        _draw_markers(fig, chart, (x_lo, x_hi), (y_lo, y_hi))
     if chart.xlabel:
         fig.label(chart.xlabel, "x")
     if chart.ylabel:
@@ -450,6 +477,34 @@ def _draw_histogram(
             fig.draw(rect)
     x_lo, x_hi = float(edges[0]), float(edges[-1])
     return x_lo, x_hi, y_lo, y_hi + (y_hi - y_lo) * 0.05
+
+
+def _marker_positions(chart: ScalarChart, x_range: tuple[float, float]) -> list[float]:
+    """The markers' x in plot units (log10 on a log axis), those off the axis left out."""
+    lo, hi = x_range
+    out = []
+    for x, _ in chart.markers:
+        x = float(x)
+        if chart.log_x and chart.kind != "histogram":
+            x = math.log10(x) if x > 0 else math.nan
+        if math.isfinite(x) and lo <= x <= hi:
+            out.append(x)
+    return out
+
+
+def _draw_markers(
+    fig: Any, chart: ScalarChart, x_range: tuple[float, float], y_range: tuple[float, float]
+) -> None:
+    """Each marker as a bold vertical line from the bottom to the top of the plot, over
+    whatever is drawn there."""
+    positions = _marker_positions(chart, x_range)
+    if not positions:
+        return
+    pixel = plt.pixel(foreground=MARKER_COLOR, style="bold")
+    stroke = plt.line(orientation=1, pixel=pixel, style="heavy")
+    y_lo, y_hi = y_range
+    for x in positions:
+        fig.draw(fig.segment((x, x), (y_lo, y_hi), marker=stroke))
 
 
 def _linear_ticks(lo: float, hi: float, max_ticks: int) -> tuple[list[float], list[str]]:

@@ -5,6 +5,13 @@ on, so :func:`metric_places` computes them from the tree index's table alone and
 be tested without a screen; :func:`fill_metrics_table` only lays them out. Whether a
 lower value is the better one is guessed from the metric's name
 (:data:`LOWER_IS_BETTER`); the comparison screen uses the same guess.
+
+Under the table, the metric under the cursor is drawn as its distribution over the
+experiment's runs with this run marked (atlas's run page), by the experiments tab's
+:class:`~tui.browser.experiment_detail.DistributionView`, from the same table the ranks
+come from. Which metric that is, and what to say for one that cannot be drawn (a bool,
+a string), is decided here: :func:`default_metric`, :func:`find_place`,
+:func:`distribution_note`.
 """
 
 from __future__ import annotations
@@ -23,7 +30,10 @@ __all__ = [
     "LOWER_IS_BETTER",
     "METRIC_COLUMNS",
     "MetricPlace",
+    "default_metric",
+    "distribution_note",
     "fill_metrics_table",
+    "find_place",
     "lower_is_better",
     "metric_places",
     "metrics_caption",
@@ -147,3 +157,32 @@ def metrics_caption(experiment: str) -> str:
         "(1 is the best; ↓ lower is better, ↑ higher). Pctile: the share of those other "
         "runs that it is at least as good as."
     )
+
+
+def find_place(places: list[MetricPlace], column: str | None) -> MetricPlace | None:
+    """The place of metric ``column`` (``metrics.final_loss``), None when not listed."""
+    return next((p for p in places if p.column == column), None)
+
+
+def default_metric(places: list[MetricPlace], keep: str | None = None) -> str | None:
+    """The metric whose distribution to show: ``keep`` while it is still listed, else the
+    first ranked (numeric) one, else the first one (None: no metrics at all)."""
+    if find_place(places, keep) is not None:
+        return keep
+    ranked = next((p.column for p in places if p.rank is not None), None)
+    return ranked or (places[0].column if places else None)
+
+
+def distribution_note(place: MetricPlace | None) -> str:
+    """Why there is no distribution for ``place`` (a bool, a string, not finite)."""
+    if place is None:
+        return "this run has no scalar metrics"
+    if isinstance(place.value, bool):
+        kind = "True or False"
+    elif isinstance(place.value, str):
+        kind = "text"
+    elif isinstance(place.value, int | float):
+        kind = "not a finite number"
+    else:
+        kind = "not a number"
+    return f"{place.name} = {format_cell(place.value)} is {kind}: no distribution to draw"

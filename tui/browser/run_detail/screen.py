@@ -36,7 +36,8 @@ from textual.worker import Worker, WorkerState
 
 from metalab.results import Run
 from metalab.types import RunRecord
-from tui.browse import RunRow
+from tui.browse import RunRow, Table
+from tui.browser.experiment_detail import DistributionView
 from tui.browser.run_detail.artifacts import (
     ARTIFACT_COLUMNS,
     fill_artifact_list,
@@ -48,7 +49,10 @@ from tui.browser.run_detail.logs import LogChunk, LogLine, RunLog, log_status
 from tui.browser.run_detail.metrics import (
     METRIC_COLUMNS,
     MetricPlace,
+    default_metric,
+    distribution_note,
     fill_metrics_table,
+    find_place,
     metrics_caption,
 )
 from tui.browser.run_detail.overview import (
@@ -100,7 +104,9 @@ class RunDetailScreen(Screen[None]):
     RunDetailScreen #error-message { height: auto; }
     RunDetailScreen #error-traceback-scroll { height: auto; max-height: 14; }
     RunDetailScreen #error-traceback { width: auto; color: $text-muted; }
-    RunDetailScreen #metrics-table { height: 1fr; }
+    RunDetailScreen #metrics-table { height: auto; max-height: 45%; }
+    RunDetailScreen #metric-distribution { height: 1fr; min-height: 9; }
+    RunDetailScreen #metric-distribution ScalarPlot { height: 1fr; min-height: 6; }
     RunDetailScreen #metrics-caption { height: auto; padding: 0 1; color: $text-muted; }
     RunDetailScreen #curve-list { width: 28; height: 1fr; }
     RunDetailScreen #curve-caption { height: 1; color: $text-muted; padding: 0 1; }
@@ -192,6 +198,8 @@ class RunDetailScreen(Screen[None]):
         """The status as last read from the record."""
         self.record_mtime: float | None = None
         self.places: list[MetricPlace] = []
+        self.metric_shown: str | None = None
+        """The metric whose distribution the Metrics tab shows (``metrics.final_loss``)."""
         self.stepped: list[str] = []
         self.items: list[ArtifactItem] = []
         self.curve_name: str | None = None
@@ -241,6 +249,7 @@ class RunDetailScreen(Screen[None]):
             with TabPane("Metrics", id="metrics"):
                 yield Static(id="metrics-caption")
                 yield DataTable(id="metrics-table", cursor_type="row", zebra_stripes=True)
+                yield DistributionView(drill_down=False, id="metric-distribution")
             with TabPane("Curves", id="curves"), Horizontal():
                 yield OptionList(id="curve-list")
                 with Vertical():
@@ -435,10 +444,48 @@ class RunDetailScreen(Screen[None]):
     # -- metrics -----------------------------------------------------------------------------
 
     def _fill_metrics(self) -> None:
+        """Fill the table, put its cursor on the metric to show (the one shown before, or
+        the first numeric one) and show that metric's distribution."""
         table = self.query_one("#metrics-table", DataTable)
         fill_metrics_table(table, self.places, self.app.theme_variables.get("success", "green"))
         experiment = self.snapshot.experiment if self.snapshot else ""
         self.query_one("#metrics-caption", Static).update(metrics_caption(experiment))
+        column = default_metric(self.places, self.metric_shown)
+        if column is not None:
+            table.move_cursor(row=table.get_row_index(column), animate=False)
+        self._show_metric_distribution(column)
+
+    def _experiment_table(self) -> Table | None:
+        """The runs table of this run's experiment, as the tree index holds it now (the
+        one the ranks were computed from; None if the run is no longer indexed)."""
+        try:
+            return self.state.index.find(self.run_id).table
+        except KeyError:
+            return None
+
+    def _show_metric_distribution(self, column: str | None) -> None:
+        """Show metric ``column``'s distribution over the experiment with this run marked,
+        or a note when it is not a number."""
+        self.metric_shown = column
+        view = self.query_one("#metric-distribution", DistributionView)
+        place = find_place(self.places, column)
+        if place is None or place.rank is None:
+            view.show(None, None, note=distribution_note(place))
+            return
+        table = self._experiment_table()
+        if table is None or place.column not in table.columns:
+            view.show(None, None, note=f"{place.name}: the experiment's runs are not indexed")
+            return
+        view.show(table, place.column, this_run=self.run_id)
+
+    @on(DataTable.RowHighlighted, "#metrics-table")
+    def _on_metric_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The cursor moved to another metric: show its distribution (a highlight left
+        over from refilling the table, no longer under the cursor, is ignored)."""
+        key = event.row_key.value
+        if event.cursor_row != event.data_table.cursor_row or key == self.metric_shown:
+            return
+        self._show_metric_distribution(key)
 
     # -- curves ------------------------------------------------------------------------------
 
