@@ -66,7 +66,7 @@ def runs_pane(app: BrowserApp) -> RunsPane:
 async def timed_open(root: Path) -> float:
     """Seconds from starting the app to a runs table with its first page."""
     t0 = time.perf_counter()
-    app = BrowserApp(root)
+    app = BrowserApp(root, restore=False)  # the default view, whatever was left last time
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: bool(app.screen.query("#runs-table"))
                     and app.screen.query_one("#runs-table").row_count > 0)  # fmt: skip
@@ -114,7 +114,7 @@ async def press_and_wait(
 async def interactions(root: Path, folder: Path, steps: int) -> dict[str, list[float]]:
     """Sort, filter, page, select and refresh timings (seconds, several each)."""
     out: dict[str, list[float]] = {}
-    app = BrowserApp(root)
+    app = BrowserApp(root, restore=False)  # the default view, whatever was left last time
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.screen.query_one("#runs-table").row_count > 0)
         pane = runs_pane(app)
@@ -247,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, default=None, help="write the tree here and keep it")
     parser.add_argument("--tree", type=Path, default=None, help="reuse a tree written by --keep")
     args = parser.parse_args(argv)
+    # the browser remembers each tree's view when it closes: not the bench's trees
+    os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="bench_browse_ui_state_")
     print(f"# {platform.python_implementation()} {platform.python_version()}, "
           f"{os.cpu_count()} CPUs, {platform.machine()}")  # fmt: skip
     tmp = None
