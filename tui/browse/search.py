@@ -304,12 +304,16 @@ def _list_hits(
 
 
 def snippet(line: str, start: int, length: int, width: int = 80) -> str:
-    """``line`` cut to ``width`` characters around the match at ``start``, with ``…``."""
+    """``line`` cut to ``width`` characters around the match at ``start``, with ``…``.
+
+    Most of the room goes to what follows the match (a quarter, at most 16 characters,
+    to what precedes it): in a log line the match is usually the start of what the user
+    wants to read, and before it come a timestamp and the logger's name."""
     line = line.rstrip("\r\n").replace("\t", " ")
     if len(line) <= width:
         return line
     room = width - length
-    left = max(0, min(start - room // 2, len(line) - width))
+    left = max(0, min(start - min(room // 4, 16), len(line) - width))
     piece = line[left : left + width]
     if left > 0:
         piece = "…" + piece[1:]

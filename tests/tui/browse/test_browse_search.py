@@ -98,6 +98,13 @@ def test_log_snippets_are_cut_around_the_match(index: TreeIndex) -> None:
     long = "a" * 50 + "MATCH" + "b" * 50
     cut = snippet(long, 50, 5, width=20)
     assert len(cut) == 20 and "MATCH" in cut and cut[0] == cut[-1] == "…"
+    # most of the room goes to what follows the match
+    prefix = "2026-11-26 08:38:42 [INFO   ] [metalab.run.731491ce.thread:0] "
+    line = prefix + "Converged at iteration 912 with loss=2.25e-03 after 1.2 s of descent"
+    cut = snippet(line, len(prefix), len("Converged"), width=48)
+    assert len(cut) == 48 and cut[0] == cut[-1] == "…"
+    assert cut.index("Converged") <= 17  # the timestamp and logger name mostly left out
+    assert cut.startswith("…read:0] Converged at iteration 912 with loss")
 
 
 def test_log_search_is_capped_newest_first(index: TreeIndex) -> None:
