@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from textual.widgets import DataTable, Input, Static
+from support.pilot import search_for
+from textual.widgets import DataTable, Static
 
 import metalab
 from tui.browse.experiment_filter import (
@@ -270,17 +271,24 @@ def expected_bins(folder: Path, field: str, bins: int) -> list[set[str]]:
     return out
 
 
+async def toy_distribution(
+    app: BrowserApp, pilot: Any, tree: Path
+) -> tuple[DistributionView, list[set[str]]]:
+    """Highlight toy; its distribution view and, computed here, the runs in each bin."""
+    await pilot.pause()
+    await highlight(app, pilot, "toy")
+    view = app.screen.query_one(DistributionView)
+    assert view.current is not None
+    field = view.current.field.split(".", 1)[1]
+    return view, expected_bins(tree / "toy_1", field, view.current.hist.bins)
+
+
 async def test_angle_brackets_pick_a_bin_and_o_opens_its_runs(
     small_tree: Path, small_tree_info: Any
 ) -> None:
     app = BrowserApp(small_tree)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await highlight(app, pilot, "toy")
-        view = app.screen.query_one(DistributionView)
-        assert view.current is not None
-        field = view.current.field.split(".", 1)[1]
-        bins = expected_bins(small_tree / "toy_1", field, view.current.hist.bins)
+        view, bins = await toy_distribution(app, pilot, small_tree)
         assert [len(b) for b in bins] == view.current.counts.tolist()
         first = next(i for i, b in enumerate(bins) if b)
         last = max(i for i, b in enumerate(bins) if b)
@@ -309,12 +317,7 @@ async def test_angle_brackets_pick_a_bin_and_o_opens_its_runs(
 async def test_a_click_on_a_bar_opens_its_runs(small_tree: Path) -> None:
     app = BrowserApp(small_tree)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await highlight(app, pilot, "toy")
-        view = app.screen.query_one(DistributionView)
-        assert view.current is not None
-        field = view.current.field.split(".", 1)[1]
-        bins = expected_bins(small_tree / "toy_1", field, view.current.hist.bins)
+        view, bins = await toy_distribution(app, pilot, small_tree)
         b = max(range(len(bins)), key=lambda i: len(bins[i]))  # the tallest bar
         assert len(bins[b]) > 1
         plot = app.screen.query_one("#distribution-plot", ScalarPlot)
@@ -347,14 +350,7 @@ async def test_a_search_link_lists_the_experiments_having_a_field(
     app = BrowserApp(small_tree)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("slash")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, SearchScreen)
-        screen.query_one("#search-input", Input).value = query
-        await wait_until(pilot, lambda: screen.results is not None and screen.logs_done,
-                         timeout=10, what=f"search results for {query!r}")  # fmt: skip
-        await pilot.pause()
+        screen = await search_for(pilot, query, wait_until)
         links = [h for h in screen.hits if h.category == EXPERIMENTS_FILTER]
         assert [h.text for h in links] == [link]
         for _ in range(screen.hits.index(links[0])):

@@ -13,13 +13,13 @@ from pathlib import Path
 import _trees
 import numpy as np
 import pytest
+from support.pilot import open_run
 from textual.geometry import Region
 
 import metalab
 from tui.browse import TreeIndex
 from tui.browser import run_detail
 from tui.browser.app import BrowserApp, BrowserScreen
-from tui.browser.messages import OpenRun
 from tui.browser.run_detail import (
     STALE_AFTER,
     RunDetailScreen,
@@ -70,22 +70,6 @@ def _pick(root: Path, status: str, lr: float = 0.1, width: int = 8) -> metalab.R
     raise LookupError(status)
 
 
-async def _open(pilot, run_id: str, wait_until) -> RunDetailScreen:
-    app = pilot.app
-    await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen), what="browser")
-    app.screen.post_message(OpenRun(run_id))
-    await wait_until(
-        pilot,
-        lambda: isinstance(app.screen, RunDetailScreen) and app.screen.snapshot is not None,
-        what="the run to load",
-    )
-    screen = app.screen
-    await wait_until(pilot, lambda: screen.polls > 0, what="the logs to be read")
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    return screen
-
-
 def _text(screen: RunDetailScreen, selector: str) -> str:
     """What the widget shows, as plain text (trailing blanks stripped)."""
     widget = screen.query_one(selector)
@@ -127,7 +111,7 @@ async def test_success_run_shows_params_status_timing_and_provenance(probe: Path
     run = _pick(probe, "success", lr=0.1, width=16)
     app = BrowserApp(probe)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open(pilot, run.run_id, wait_until)
+        screen = await open_run(pilot, run.run_id, wait_until)
         headline = _text(screen, "#detail-headline")
         assert "lr = 0.1" in headline and "width = 16" in headline
         assert f"replicate {run.replicate}" in headline
@@ -170,7 +154,7 @@ async def test_failed_run_shows_the_error_and_its_traceback(probe: Path, wait_un
     run = _pick(probe, "failed", lr=1.0, width=8)
     app = BrowserApp(probe)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open(pilot, run.run_id, wait_until)
+        screen = await open_run(pilot, run.run_id, wait_until)
         assert _text(screen, "#detail-status") == "✘ Failed (ValueError)"
         assert screen.query_one("#error-card").display
         assert _text(screen, "#error-message") == "ValueError: lr=1.0 is too large"
@@ -191,7 +175,7 @@ async def test_metric_rank_and_percentile_match_numpy(probe: Path, wait_until):
     results = _results(probe)
     app = BrowserApp(probe)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open(pilot, run.run_id, wait_until)
+        screen = await open_run(pilot, run.run_id, wait_until)
         await _tab(pilot, "2")
         from textual.widgets import DataTable
 
@@ -241,7 +225,7 @@ async def test_curve_pane_draws_the_stepped_metric_with_smoothing_and_log_y(
     _, loss = run.stepped("loss")
     app = BrowserApp(probe)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open(pilot, run.run_id, wait_until)
+        screen = await open_run(pilot, run.run_id, wait_until)
         await _tab(pilot, "3")
         plot = screen.query_one("#curve-plot", CurvePlot)
         await wait_until(pilot, lambda: plot.series_count == 1, what="the curve")
@@ -286,7 +270,7 @@ async def test_artifacts_of_a_moved_tree_open_in_their_viewers(probe: Path, wait
     assert not Path(descriptor.uri).exists()  # the tree was moved since it was written
     app = BrowserApp(probe)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open(pilot, run.run_id, wait_until)
+        screen = await open_run(pilot, run.run_id, wait_until)
         await _tab(pilot, "4")
         names = [(i.name, i.source) for i in screen.items]
         assert ("history", "artifact") in names and ("predictions", "data") in names
@@ -356,7 +340,7 @@ async def test_reference_tree_with_absolute_uris_loads_the_artifact(tmp_path: Pa
     run_id = _trees.ref_run_ids()[0]
     app = BrowserApp(folder)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open(pilot, run_id, wait_until)
+        screen = await open_run(pilot, run_id, wait_until)
         assert _text(screen, "#detail-status") == "✔ Success in 1.5s"
         await _tab(pilot, "4")
         item = screen.items[0]
@@ -374,7 +358,7 @@ async def test_log_filter_shows_only_matching_lines(probe: Path, wait_until):
     lines = run.log_text().splitlines()
     app = BrowserApp(probe)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open(pilot, run.run_id, wait_until)
+        screen = await open_run(pilot, run.run_id, wait_until)
         await _tab(pilot, "5")
         log = screen.query_one(RunLog)
         assert log.shown == lines
@@ -399,7 +383,7 @@ async def test_each_log_has_a_tab_and_the_filter_applies_to_all(fixed: Path, wai
     (logs / f"{run_id}_run.attempt1.log").write_text("\n".join(earlier) + "\n")
     app = BrowserApp(fixed)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open(pilot, run_id, wait_until)
+        screen = await open_run(pilot, run_id, wait_until)
         await _tab(pilot, "5")
         views = {log.log_name: log for log in screen.query(RunLog)}
         assert sorted(views) == ["run", "run.attempt1"]
@@ -433,7 +417,7 @@ async def test_follow_mode_appends_lines_while_the_run_is_live(
     log_path = folder / "logs" / f"{run_id}_run.log"
     app = BrowserApp(fixed)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open(pilot, run_id, wait_until)
+        screen = await open_run(pilot, run_id, wait_until)
         assert screen.status_kind == "running"
         assert _text(screen, "#detail-status").startswith("▶ Running since ")
         await _tab(pilot, "5")
@@ -473,7 +457,7 @@ async def test_a_running_record_left_untouched_is_stale(fixed: Path, wait_until)
     _make_running(fixed / "demo_1", run_id, age=STALE_AFTER + 90)
     app = BrowserApp(fixed)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open(pilot, run_id, wait_until)
+        screen = await open_run(pilot, run_id, wait_until)
         assert screen.status_kind == "stale"
         assert "no heartbeat for 2m" in _text(screen, "#detail-status")
 

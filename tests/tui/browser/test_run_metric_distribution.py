@@ -20,15 +20,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+from support.pilot import open_run
 from textual.geometry import Region
 from textual.widgets import DataTable, Static
 
 import metalab
 from tui.browse import format_cell
 from tui.browse.stats import auto_bins
-from tui.browser.app import BrowserApp, BrowserScreen
+from tui.browser.app import BrowserApp
 from tui.browser.experiment_detail import DistributionView
-from tui.browser.messages import OpenRun
 from tui.browser.run_detail import RunDetailScreen
 from tui.plotting.render import PALETTE
 from tui.plotting.scalar import (
@@ -66,16 +66,7 @@ def _median_run(runs: list[metalab.Run], name: str) -> metalab.Run:
 
 async def _open_metrics(pilot: Any, run_id: str, wait_until: Any) -> RunDetailScreen:
     """Open run ``run_id`` from the browser and show its Metrics tab."""
-    app = pilot.app
-    await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen), what="browser")
-    app.screen.post_message(OpenRun(run_id))
-    await wait_until(
-        pilot,
-        lambda: isinstance(app.screen, RunDetailScreen) and app.screen.snapshot is not None,
-        what="the run to load",
-    )
-    screen = app.screen
-    await app.workers.wait_for_complete()
+    screen = await open_run(pilot, run_id, wait_until)
     await pilot.press("2")
     await pilot.pause(0.1)
     return screen

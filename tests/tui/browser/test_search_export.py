@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from support.pilot import search_for
 from textual.widgets import Button, Checkbox, DataTable, Input, OptionList, RadioButton, Static
 
 import metalab
@@ -32,19 +33,6 @@ SIZE = (160, 48)
 
 
 # -- search ------------------------------------------------------------------------------------
-
-
-async def search_for(pilot: Any, text: str, wait_until: Any) -> SearchScreen:
-    """Open the dialog, type ``text`` (set at once), wait for the index and log results."""
-    await pilot.press("slash")
-    await pilot.pause()
-    screen = pilot.app.screen
-    assert isinstance(screen, SearchScreen)
-    screen.query_one("#search-input", Input).value = text
-    await wait_until(pilot, lambda: screen.results is not None and screen.logs_done,
-                     timeout=10, what=f"search results for {text!r}")  # fmt: skip
-    await pilot.pause()
-    return screen
 
 
 def listed(screen: SearchScreen) -> list[str]:

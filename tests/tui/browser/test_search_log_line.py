@@ -19,6 +19,7 @@ from typing import Any
 import _trees
 import pytest
 from rich.style import Style
+from support.pilot import search_for
 from textual.app import App, ComposeResult
 from textual.widgets import Input, TabbedContent
 
@@ -75,14 +76,7 @@ def _make_running(root: Path, run_id: str) -> Path:
 async def _search_and_enter(pilot: Any, query: str, wait_until: Any) -> SearchScreen:
     """Open the dialog, type ``query``, wait for all its hits, press Enter on the first."""
     await pilot.pause()
-    await pilot.press("slash")
-    await pilot.pause()
-    dialog = pilot.app.screen
-    assert isinstance(dialog, SearchScreen)
-    dialog.query_one("#search-input", Input).value = query
-    await wait_until(pilot, lambda: dialog.results is not None and dialog.logs_done,
-                     timeout=10, what=f"search results for {query!r}")  # fmt: skip
-    await pilot.pause()
+    dialog = await search_for(pilot, query, wait_until)
     assert dialog.highlighted_hit is not None
     await pilot.press("enter")
     return dialog
