@@ -80,9 +80,10 @@ class Distribution:
         return [str(r) for r in self.run_ids[self.hist.members(b)].tolist()]
 
     def bin_text(self, b: int) -> str:
-        """``final_loss 0.0022 – 0.0023``: the field and the bin's range."""
+        """``final_loss 0.002249 – 0.002409``: the field and the bin's range, to four
+        significant digits (a table cell's four decimals cannot tell narrow bins apart)."""
         lo, hi = self.hist.edges[b], self.hist.edges[b + 1]
-        return f"{self.field.split('.', 1)[1]} {format_cell(float(lo))} – {format_cell(float(hi))}"
+        return f"{self.field.split('.', 1)[1]} {float(lo):.4g} – {float(hi):.4g}"
 
     @property
     def counts(self) -> np.ndarray:
