@@ -12,6 +12,8 @@ quick, so it is here too:
   worse (lower is better for names with loss, error, time or duration in them;
   parameters have no better or worse, so their deltas stay neutral);
 * ``d`` keeps only the rows that differ;
+* Enter on a run's cell of an artifact row opens that artifact in its viewer
+  (:class:`~tui.browser.artifact_preview.ArtifactPreviewScreen`);
 * the runs' curves are overlaid below the table: a stepped metric they all have, or
   a 1-D array artifact they all saved (``c`` cycles), one colour per run.
 
@@ -39,6 +41,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from tui.browse import Changes, RunRow, format_cell
+from tui.browser.artifact_preview import ArtifactPreviewScreen
 from tui.browser.messages import StateChanged
 from tui.browser.pane import BrowserPane
 from tui.browser.run_detail import format_duration, lower_is_better
@@ -511,6 +514,23 @@ class ComparePane(BrowserPane):
         )
 
     # -- actions ---------------------------------------------------------------------------
+
+    @on(DataTable.CellSelected, "#compare-table")
+    def _cell_selected(self, event: DataTable.CellSelected) -> None:
+        """Enter on an artifact cell: preview that run's artifact."""
+        event.stop()
+        row = str(event.cell_key.row_key.value)
+        run_id = str(event.cell_key.column_key.value)
+        if not row.startswith("artifact.") or self.model is None:
+            return
+        name = row.split(".", 1)[1]
+        run = next((r for r in self.model.runs if r.run_id == run_id), None)
+        if run is None:
+            return  # the field-name column
+        if name not in run.artifacts:
+            self.notify(f"run {run_id[:8]} saved no artifact {name!r}", severity="warning")
+            return
+        self.app.push_screen(ArtifactPreviewScreen(self.state, run_id, name))
 
     def action_baseline(self) -> None:
         model = self.model

@@ -16,6 +16,7 @@ from textual.widgets import DataTable
 import metalab
 from tui.browse import RunRow
 from tui.browser.app import BrowserApp, BrowserScreen
+from tui.browser.artifact_preview import ArtifactPreviewScreen
 from tui.browser.compare import HINT, ComparePane, build_compare
 from tui.browser.messages import StateChanged
 from tui.widgets.curve_plot import CurvePlot
@@ -259,3 +260,33 @@ def test_build_compare_treats_missing_bools_and_strings_as_values():
     model = build_compare([*runs, other])
     assert model.row("experiment").values == ["x:1", "x:1", "x:1", "y:2"]
     assert model.row("status").differs and model.row("metrics.loss").values[3] is None
+
+
+@pytest.mark.parametrize(("name", "mode"), [("history", "curve"), ("weights", "matrix")])
+async def test_enter_on_an_artifact_cell_previews_that_runs_artifact(
+    small_tree: Path, wait_until: Any, name: str, mode: str
+) -> None:
+    runs = sorted(
+        (r for r in metalab.load_results(small_tree / "toy_1") if str(r.status) == "success"),
+        key=lambda r: r.run_id,
+    )[:2]
+    app = BrowserApp(small_tree)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await _compare(pilot, [r.run_id for r in runs], wait_until)
+        table = pane.query_one("#compare-table", DataTable)
+        row = table.get_row_index(f"artifact.{name}")
+        column = table.get_column_index(runs[1].run_id)
+        table.move_cursor(row=row, column=column)
+        table.focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ArtifactPreviewScreen),
+                         what="the preview")  # fmt: skip
+        preview = app.screen
+        await wait_until(pilot, lambda: preview.loaded is not None, what="the artifact")
+        await pilot.pause()
+        assert preview.run_id == runs[1].run_id
+        assert np.allclose(preview.loaded, np.asarray(runs[1].artifact(name)))
+        assert preview.view.mode == mode
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, BrowserScreen)
