@@ -24,8 +24,9 @@ from tui.browser.grid import VirtualGrid
 from tui.browser.runs import RunsPane
 
 SIZE = (160, 48)
-WAIT = 5.0
-"""Seconds a change may take to show (the screen re-scans every 2 s)."""
+WAIT = 20.0
+"""Seconds a change may take to show: the screen re-scans every 2 s, but a loaded
+2-core CI machine running two test workers can stretch that several times over."""
 
 
 def runs_table(app: BrowserApp) -> VirtualGrid:

@@ -18,22 +18,29 @@ shaped around three costs:
   probably died.
 
 A package because the screen has five tabs and two kinds of background read, each
-its own module; the screen holds the state, keys and handlers and calls the others:
+its own module; the screen is the frame (header, tabs, keys, the reads that feed
+them) and each tab is a widget that lays out, fills and handles its own part:
 
-* :mod:`.screen`: :class:`RunDetailScreen`, its layout, keys, workers and handlers.
+* :mod:`.screen`: :class:`RunDetailScreen`, its header, keys, reads and polling.
 * :mod:`.overview`: the status line and the Overview tab (:func:`status_headline`,
-  :func:`format_duration`).
+  :func:`format_duration`, :class:`~.overview.OverviewTab`).
 * :mod:`.metrics`: the Metrics tab, each metric's rank among the experiment's runs
-  (:func:`metric_places`, :func:`lower_is_better`).
-* :mod:`.curves`: the Curves tab, a stepped metric raw and EMA-smoothed.
-* :mod:`.artifacts`: the Artifacts tab, listing and loading artifacts and data files.
-* :mod:`.logs`: the Logs tab, reading logs on from an offset, :class:`RunLog`, and
-  :class:`LogLine` (``OpenRun(..., at_log=...)`` opens the tab at that line).
+  (:func:`metric_places`, :func:`lower_is_better`, :class:`~.metrics.MetricsTab`).
+* :mod:`.curves`: the Curves tab, a stepped metric raw and EMA-smoothed
+  (:class:`~.curves.CurvesTab`).
+* :mod:`.artifacts`: the Artifacts tab, listing and loading artifacts and data files
+  (:class:`~.artifacts.ArtifactsTab`).
+* :mod:`.logs`: reading logs on from an offset, :class:`RunLog`, and :class:`LogLine`
+  (``OpenRun(..., at_log=...)`` opens the tab at that line).
+* :mod:`.logs_tab`: the Logs tab (:class:`~.logs_tab.LogsTab`): a tab per log, the
+  filter, following, opening at a line.
+* :mod:`.tab`: what the tabs share with the screen (a failed read reported, a tab's
+  attributes read on the screen).
 * :mod:`.snapshot`: the full read of a run when it is opened (and when it ends).
 * :mod:`.polling`: what each poll of a live run reads.
 
-Everything but the screen is plain functions and data, so the numbers the screen
-shows can be tested without it.
+The numbers the screen shows come from plain functions and data in these modules, so
+they can be tested without it.
 """
 
 from tui.browser.run_detail.logs import LogLine, RunLog

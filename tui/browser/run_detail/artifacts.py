@@ -2,28 +2,35 @@
 
 Why a module of its own: listing reads the run's artifact descriptors and peeks into
 small data files for their dtype and shape, and loading parses (or unpickles) a file;
-both run on the screen's worker threads, so they are plain functions here. Data
-entries that are stepped metrics are left to the Curves tab. A pickle is never loaded
-(unpickling runs code), nor a file over :data:`MAX_LOAD_BYTES`: the viewer says why
-and shows the file's details instead.
+both run on worker threads (the screen's snapshot, :class:`ArtifactsTab`'s loads), so
+they are plain functions here. Data entries that are stepped metrics are left to the
+Curves tab. A pickle is never loaded (unpickling runs code), nor a file over
+:data:`MAX_LOAD_BYTES`: the viewer says why and shows the file's details instead.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import DataTable
 
 from metalab.results import Run
 from metalab.types import ArtifactDescriptor
-from tui.widgets.artifact_view import ArtifactItem, format_size
+from tui.browser.run_detail.tab import RunTab
+from tui.widgets.artifact_view import ArtifactItem, ArtifactView, format_size
 
 __all__ = [
     "ARTIFACT_COLUMNS",
     "MAX_LOAD_BYTES",
+    "ArtifactsTab",
     "fill_artifact_list",
     "list_items",
     "not_loaded_reason",
@@ -108,3 +115,89 @@ def _size(path: Path) -> int | None:
         return os.stat(path).st_size
     except OSError:
         return None
+
+
+class ArtifactsTab(RunTab):
+    """The list of the run's artifacts and data files, and the viewer of the one
+    highlighted (loaded on a worker)."""
+
+    DEFAULT_CSS = """
+    ArtifactsTab #artifact-list { width: 56; height: 1fr; }
+    """
+
+    @dataclass
+    class ItemLoaded(Message):
+        item: ArtifactItem
+        value: Any = None
+        error: str | None = None
+
+    def __init__(self) -> None:
+        super().__init__("Artifacts", id="artifacts")
+        self.run: Run | None = None
+        self.items: list[ArtifactItem] = []
+        self.descriptors: dict[str, ArtifactDescriptor] | None = None
+        self.item_shown: ArtifactItem | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield DataTable(id="artifact-list", cursor_type="row", zebra_stripes=True)
+            yield ArtifactView(id="artifact-view")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#artifact-list", DataTable)
+        for label, key in ARTIFACT_COLUMNS:
+            table.add_column(label, key=key)
+
+    @property
+    def view(self) -> ArtifactView:
+        return self.query_one("#artifact-view", ArtifactView)
+
+    def fill(
+        self, run: Run, items: list[ArtifactItem], descriptors: dict[str, ArtifactDescriptor]
+    ) -> None:
+        """List ``items`` of ``run`` (the cursor kept on the one shown)."""
+        self.run, self.items, self.descriptors = run, items, descriptors
+        table = self.query_one("#artifact-list", DataTable)
+        fill_artifact_list(table, self.items, self.item_shown)
+
+    @on(DataTable.RowHighlighted, "#artifact-list")
+    def _on_item_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value or ""
+        if not key.startswith("item-"):
+            return
+        item = self.items[int(key[5:])]
+        if item == self.item_shown:
+            return
+        self.item_shown = item
+        self._open_item(item)
+
+    def _open_item(self, item: ArtifactItem) -> None:
+        view = self.view
+        reason = not_loaded_reason(item)
+        if reason is not None:
+            self.call_later(view.show_info, item, reason)
+            return
+        self.call_later(view.show_message, f"loading {item.name} …", "loading")
+        if self.run is not None:
+            self._load_item(self.run, item)
+
+    @work(thread=True, exclusive=True, group="detail-item", exit_on_error=False)
+    def _load_item(self, run: Run, item: ArtifactItem) -> None:
+        try:
+            value = read_item(run, item, self.descriptors)
+        except Exception as error:  # a broken file is shown, not raised
+            self.post_message(self.ItemLoaded(item, error=f"{type(error).__name__}: {error}"))
+            return
+        self.post_message(self.ItemLoaded(item, value))
+
+    @on(ItemLoaded)
+    async def _on_item_loaded(self, message: ItemLoaded) -> None:
+        if message.item != self.item_shown:
+            return
+        view = self.view
+        if message.error is not None:
+            await view.show_info(message.item, f"could not be loaded: {message.error}")
+            view.mode = "error"
+        else:
+            await view.show_value(message.item.name, message.value, message.item)
+        self.refresh_bindings()

@@ -1,4 +1,5 @@
-"""The Logs tab: each of the run's logs, read on from the byte offset already shown.
+"""What the Logs tab reads and draws: each of the run's logs, read on from the byte
+offset already shown.
 
 Why a module of its own: a live run's logs grow while they are shown, so each poll
 reads only the whole lines past the offset read so far (:func:`read_log`; a torn last

@@ -11,25 +11,32 @@ experiment's runs with this run marked (atlas's run page), by the experiments ta
 :class:`~tui.browser.experiment_detail.DistributionView`, from the same table the ranks
 come from. Which metric that is, and what to say for one that cannot be drawn (a bool,
 a string), is decided here: :func:`default_metric`, :func:`find_place`,
-:func:`distribution_note`.
+:func:`distribution_note`; :class:`MetricsTab` is the tab that shows them.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual.widgets import DataTable
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Static, TabPane
 
 from tui.browse import Table, format_cell
 from tui.browse.stats import describe, rank
+from tui.browser.experiment_detail import DistributionView
+
+if TYPE_CHECKING:
+    from tui.browser.state import BrowseState
 
 __all__ = [
     "LOWER_IS_BETTER",
     "METRIC_COLUMNS",
     "MetricPlace",
+    "MetricsTab",
     "default_metric",
     "distribution_note",
     "fill_metrics_table",
@@ -186,3 +193,76 @@ def distribution_note(place: MetricPlace | None) -> str:
     else:
         kind = "not a number"
     return f"{place.name} = {format_cell(place.value)} is {kind}: no distribution to draw"
+
+
+class MetricsTab(TabPane):
+    """The run's metrics with their ranks, and the highlighted one's distribution."""
+
+    DEFAULT_CSS = """
+    MetricsTab #metrics-table { height: auto; max-height: 45%; }
+    MetricsTab #metric-distribution { height: 1fr; min-height: 9; }
+    MetricsTab #metric-distribution ScalarPlot { height: 1fr; min-height: 6; }
+    MetricsTab #metrics-caption { height: auto; padding: 0 1; color: $text-muted; }
+    """
+
+    def __init__(self, state: BrowseState, run_id: str) -> None:
+        super().__init__("Metrics", id="metrics")
+        self.state = state
+        self.run_id = run_id
+        self.places: list[MetricPlace] = []
+        self.metric_shown: str | None = None
+        """The metric whose distribution is shown (``metrics.final_loss``)."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="metrics-caption")
+        yield DataTable(id="metrics-table", cursor_type="row", zebra_stripes=True)
+        yield DistributionView(drill_down=False, id="metric-distribution")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#metrics-table", DataTable)
+        for label, key in METRIC_COLUMNS:
+            table.add_column(label, key=key)
+
+    def fill(self, places: list[MetricPlace], experiment: str) -> None:
+        """Fill the table, put its cursor on the metric to show (the one shown before, or
+        the first numeric one) and show that metric's distribution."""
+        self.places = places
+        table = self.query_one("#metrics-table", DataTable)
+        fill_metrics_table(table, places, self.app.theme_variables.get("success", "green"))
+        self.query_one("#metrics-caption", Static).update(metrics_caption(experiment))
+        column = default_metric(places, self.metric_shown)
+        if column is not None:
+            table.move_cursor(row=table.get_row_index(column), animate=False)
+        self._show_distribution(column)
+
+    def _experiment_table(self) -> Table | None:
+        """The runs table of this run's experiment, as the tree index holds it now (the
+        one the ranks were computed from; None if the run is no longer indexed)."""
+        try:
+            return self.state.index.find(self.run_id).table
+        except KeyError:
+            return None
+
+    def _show_distribution(self, column: str | None) -> None:
+        """Show metric ``column``'s distribution over the experiment with this run marked,
+        or a note when it is not a number."""
+        self.metric_shown = column
+        view = self.query_one("#metric-distribution", DistributionView)
+        place = find_place(self.places, column)
+        if place is None or place.rank is None:
+            view.show(None, None, note=distribution_note(place))
+            return
+        table = self._experiment_table()
+        if table is None or place.column not in table.columns:
+            view.show(None, None, note=f"{place.name}: the experiment's runs are not indexed")
+            return
+        view.show(table, place.column, this_run=self.run_id)
+
+    @on(DataTable.RowHighlighted, "#metrics-table")
+    def _on_metric_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The cursor moved to another metric: show its distribution (a highlight left
+        over from refilling the table, no longer under the cursor, is ignored)."""
+        key = event.row_key.value
+        if event.cursor_row != event.data_table.cursor_row or key == self.metric_shown:
+            return
+        self._show_distribution(key)

@@ -2,10 +2,10 @@
 
 Why a module of its own: the status words ("Success in 1.2s", "Running since 10:00:02
 (for 3m 10s)", "Stale: ...") and the cards' contents are plain functions of the run's
-row and record, so they can be tested without a screen; the screen only puts them in
-its widgets. The headline and the parameters card need only the tree index's row,
-which is in memory, so the screen draws them at once; the error, notes and provenance
-cards wait for the full record, read on a worker.
+row and record, so they can be tested without a screen; the screen and
+:class:`OverviewTab` only put them in their widgets. The headline and the parameters
+card need only the tree index's row, which is in memory, so the screen draws them at
+once; the error, notes and provenance cards wait for the full record, read on a worker.
 """
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ import math
 import time
 from typing import Any
 
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
 from rich.table import Table as RichTable
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, ScrollableContainer, Vertical, VerticalScroll
+from textual.widgets import Static, TabPane
 
 from metalab.types import RunRecord
 from tui.browse import RunRow, Table, format_cell
@@ -27,6 +30,7 @@ __all__ = [
     "STALE_AFTER",
     "STATUS_ICONS",
     "STATUS_KINDS",
+    "OverviewTab",
     "error_texts",
     "format_duration",
     "format_time",
@@ -36,6 +40,7 @@ __all__ = [
     "params_grid",
     "parse_time",
     "provenance_grid",
+    "provenance_text",
     "row_params",
     "run_status",
     "status_headline",
@@ -270,6 +275,22 @@ def provenance_grid(record: RunRecord) -> RichTable:
     return grid
 
 
+def provenance_text(record: RunRecord) -> str:
+    """Everything that identifies the run, one ``key: value`` line each (what ``Y``
+    copies)."""
+    return "\n".join(
+        f"{key}: {value}"
+        for key, value in (
+            ("run_id", record.run_id),
+            ("experiment_id", record.experiment_id),
+            ("params_fingerprint", record.params_fingerprint),
+            ("seed_fingerprint", record.seed_fingerprint),
+            ("context_fingerprint", record.context_fingerprint),
+            ("code_hash", record.provenance.code_hash),
+        )
+    )
+
+
 def _param_text(value: Any) -> str:
     """A parameter as given: ``0.1``, ``1e-05``, ``adam``, ``[1, 2]`` (never rounded)."""
     if isinstance(value, float):
@@ -282,3 +303,71 @@ def _grid() -> RichTable:
     grid.add_column(style="dim", no_wrap=True)
     grid.add_column()
     return grid
+
+
+class OverviewTab(TabPane):
+    """The Overview tab's cards: Error (when failed), Run, Provenance, Parameters, Notes."""
+
+    DEFAULT_CSS = """
+    OverviewTab .card {
+        height: auto; border: round $panel-lighten-2; border-title-color: $accent;
+        padding: 0 1;
+    }
+    OverviewTab #overview-columns { height: auto; }
+    OverviewTab .overview-column { width: 1fr; height: auto; }
+    OverviewTab #error-card { border: round $error; border-title-color: $error; }
+    OverviewTab #error-message { height: auto; }
+    OverviewTab #error-traceback-scroll { height: auto; max-height: 14; }
+    OverviewTab #error-traceback { width: auto; color: $text-muted; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__("Overview", id="overview")
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="overview-scroll"):
+            with Vertical(id="error-card", classes="card"):
+                yield Static(id="error-message")
+                with ScrollableContainer(id="error-traceback-scroll"):
+                    yield Static(id="error-traceback")
+            with Horizontal(id="overview-columns"):
+                with Vertical(classes="overview-column"):
+                    yield Static(id="overview-info", classes="card")
+                    yield Static(id="overview-provenance", classes="card")
+                with Vertical(classes="overview-column"):
+                    yield Static(id="overview-params", classes="card")
+                    yield Static(id="overview-notes", classes="card")
+
+    def on_mount(self) -> None:
+        self.query_one("#error-card").display = False
+        for card, title in (
+            ("#overview-info", "Run"),
+            ("#error-card", "Error"),
+            ("#overview-params", "Parameters"),
+            ("#overview-notes", "Notes"),
+            ("#overview-provenance", "Provenance"),
+        ):
+            self.query_one(card).border_title = title
+        self.query_one("#overview-notes").display = False
+
+    def show_params(self, params: list[tuple[str, Any]]) -> None:
+        self.query_one("#overview-params", Static).update(params_grid(params))
+
+    def show_info(self, record: RunRecord | None, row: RunRow, status: str) -> None:
+        self.query_one("#overview-info", Static).update(info_grid(record, row, status))
+
+    def show_record(self, record: RunRecord) -> None:
+        """The cards that need the full record: Error, Notes and Provenance."""
+        error = record.error if isinstance(record.error, dict) else None
+        card = self.query_one("#error-card")
+        card.display = bool(error)
+        if error:
+            message, trace = error_texts(error)
+            self.query_one("#error-message", Static).update(message)
+            self.query_one("#error-traceback", Static).update(trace)
+        title, notes = notes_card(record)
+        box = self.query_one("#overview-notes", Static)
+        box.display = bool(notes)
+        box.border_title = title
+        box.update(Group(*notes))
+        self.query_one("#overview-provenance", Static).update(provenance_grid(record))
