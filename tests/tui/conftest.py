@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 import pytest_textual_snapshot
+import textual
 
 from metalab.config import ExperimentSpec, load_experiments
 
@@ -16,6 +18,24 @@ from metalab.config import ExperimentSpec, load_experiments
 # (``_file_extension``); syrupy 7 reads ``file_extension`` and so saved snapshots as
 # ``.raw``. Name it for syrupy 7 too, so the snapshots are ``.svg`` files viewers open.
 pytest_textual_snapshot.SVGImageExtension.file_extension = "svg"
+
+SNAPSHOT_VERSIONS = {"python": (3, 11), "textual": "8.2"}
+"""The versions every snapshot SVG was made with; text metrics and styles change
+between versions, so snapshots made with others would not compare."""
+
+
+@pytest.fixture(autouse=True)
+def _pinned_snapshot_versions(request: pytest.FixtureRequest) -> None:
+    """Refuse ``--snapshot-update`` of a snapshot test run with other versions."""
+    if "snap_compare" not in request.fixturenames:
+        return
+    if request.config.getoption("--snapshot-update", default=False):
+        python, version = sys.version_info[:2], textual.__version__
+        want = SNAPSHOT_VERSIONS
+        if python != want["python"] or not version.startswith(str(want["textual"])):
+            pytest.fail(f"snapshots are made with Python {want['python']} and textual "
+                        f"{want['textual']}, not {python} and {version}")  # fmt: skip
+
 
 # --- small sweeps from an experiment file in tmp_path (test_dashboard, test_session) ---
 
