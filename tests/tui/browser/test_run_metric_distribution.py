@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +66,17 @@ def _median_run(runs: list[metalab.Run], name: str) -> metalab.Run:
     return done[len(done) // 2]
 
 
-async def _open_metrics(pilot: Any, run_id: str, wait_until: Any) -> RunDetailScreen:
-    """Open run ``run_id`` from the browser and show its Metrics tab."""
-    screen = await open_run(pilot, run_id, wait_until)
-    await pilot.press("2")
-    await pilot.pause(0.1)
-    return screen
+@asynccontextmanager
+async def metrics_tab(
+    tree: Path, clock: Any, run_id: str, wait_until: Any
+) -> AsyncIterator[tuple[Any, RunDetailScreen]]:
+    """Browse ``tree`` and open run ``run_id`` on its Metrics tab: (pilot, the screen)."""
+    app = BrowserApp(tree, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_run(pilot, run_id, wait_until)
+        await pilot.press("2")
+        await pilot.pause(0.1)
+        yield pilot, screen
 
 
 def _row_keys(screen: RunDetailScreen) -> list[str]:
@@ -129,9 +136,7 @@ async def test_metrics_tab_shows_the_first_numeric_metric_with_this_run_marked(
 ) -> None:
     runs = _runs(small_tree, small_tree_info.TOY_ID)
     run = _median_run(runs, "final_loss")
-    app = BrowserApp(small_tree, clock=fixed_clock)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await _open_metrics(pilot, run.run_id, wait_until)
+    async with metrics_tab(small_tree, fixed_clock, run.run_id, wait_until) as (pilot, screen):
         table = screen.query_one("#metrics-table", DataTable)
         ranked = [p.column for p in screen.places if p.rank is not None]
         # the cursor starts on the first ranked (numeric) metric, and that is what is drawn
@@ -151,9 +156,7 @@ async def test_moving_the_cursor_switches_the_metric(
 ) -> None:
     runs = _runs(small_tree, small_tree_info.TOY_ID)
     run = _median_run(runs, "final_loss")
-    app = BrowserApp(small_tree, clock=fixed_clock)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await _open_metrics(pilot, run.run_id, wait_until)
+    async with metrics_tab(small_tree, fixed_clock, run.run_id, wait_until) as (pilot, screen):
         view = screen.query_one("#metric-distribution", DistributionView)
         first = view.current.field if view.current else None
         await _cursor_to(pilot, screen, "metrics.final_loss")
@@ -170,9 +173,7 @@ async def test_a_bool_metric_shows_a_note_instead(
 ) -> None:
     runs = _runs(small_tree, small_tree_info.TOY_ID)
     run = _median_run(runs, "final_loss")
-    app = BrowserApp(small_tree, clock=fixed_clock)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await _open_metrics(pilot, run.run_id, wait_until)
+    async with metrics_tab(small_tree, fixed_clock, run.run_id, wait_until) as (pilot, screen):
         await _cursor_to(pilot, screen, "metrics.converged")
         view = screen.query_one("#metric-distribution", DistributionView)
         assert view.current is None
@@ -188,9 +189,7 @@ async def test_a_string_metric_shows_a_note_instead(
 ) -> None:
     runs = _runs(small_tree, small_tree_info.PROBE_ID)
     run = next(r for r in runs if "label" in r.record.metrics)
-    app = BrowserApp(small_tree, clock=fixed_clock)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await _open_metrics(pilot, run.run_id, wait_until)
+    async with metrics_tab(small_tree, fixed_clock, run.run_id, wait_until) as (pilot, screen):
         _assert_shows(screen, run, runs, "score")  # the numeric one comes first
         await _cursor_to(pilot, screen, "metrics.label")
         view = screen.query_one("#metric-distribution", DistributionView)
