@@ -56,7 +56,7 @@ ALL_KEY = "*"
 MARK = "●"
 """The mark of a selected run in the runs table."""
 
-DEFAULT_WIDTH = 9
+DEFAULT_WIDTH = 10
 """A fresh runs table shows about this many columns (besides the mark and run id)."""
 
 MAX_TEXT = 28
@@ -247,10 +247,11 @@ def order_columns(chosen: Iterable[str], table: Table) -> list[str]:
 
 
 def default_columns(table: Table, *, all_experiments: bool = False) -> list[str]:
-    """What a fresh runs table shows: status, duration, every param, the replicate,
-    then scalar metrics up to about :data:`DEFAULT_WIDTH` columns (at least two);
-    the experiment first when several experiments are shown together."""
-    cols = ["record.status", "record.duration_ms"]
+    """What a fresh runs table shows: status, when it started and how long it took (as
+    atlas's runs table always does), every param, the replicate, then scalar metrics up
+    to about :data:`DEFAULT_WIDTH` columns (at least two); the experiment first when
+    several experiments are shown together."""
+    cols = ["record.status", "record.started_at", "record.duration_ms"]
     if all_experiments:
         cols.insert(0, "record.experiment_id")
     cols += table.names("params")

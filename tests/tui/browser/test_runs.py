@@ -10,6 +10,7 @@ or with plain Python over them, never read back from the browser's own data laye
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import math
 from pathlib import Path
@@ -116,21 +117,24 @@ async def test_default_columns_and_cells(small_tree: Path, fixed_clock: Any) -> 
         await open_runs(pilot)
         assert app.screen.query_one("TabbedContent").active == "runs"
         assert headers(app) == [
-            "●", "run", "status", "duration", "lr", "optimizer", "rep",
+            "●", "run", "status", "started", "duration", "lr", "optimizer", "rep",
             "accuracy", "best_step", "converged", "final_loss",
         ]  # fmt: skip
         assert shown_ids(app) == [r.run_id[:8] for r in runs]
         for row, run in zip(rows(app), runs, strict=True):
             assert row[0] == ""  # nothing selected
             assert row[2] == run.status
+            started = _dt.datetime.fromisoformat(str(run.record.started_at)).timestamp()
+            minutes = int((fixed_clock() - started) // 60)
+            assert row[3] == (f"{minutes}m ago" if minutes < 60 else f"{minutes // 60}h ago")
             ms = run.record.duration_ms
-            assert row[3] == f"{ms / 1000:.1f} s" if ms >= 1000 else f"{ms} ms"
-            assert row[4] == format_cell(run.params["lr"])
-            assert row[5] == run.params["optimizer"]
-            assert row[6] == str(run.replicate)
-            assert row[10] == format_cell(metric(run, "final_loss"))
+            assert row[4] == f"{ms / 1000:.1f} s" if ms >= 1000 else f"{ms} ms"
+            assert row[5] == format_cell(run.params["lr"])
+            assert row[6] == run.params["optimizer"]
+            assert row[7] == str(run.replicate)
+            assert row[11] == format_cell(metric(run, "final_loss"))
             if run.status == "failed":
-                assert row[7:] == ["—"] * 4
+                assert row[8:] == ["—"] * 4
         assert status_line(app) == f"{len(runs)} runs · row 1 of {len(runs)}"
         assert "10 success" in str(app.screen.query_one("#runs-scope", Static).content)
 
