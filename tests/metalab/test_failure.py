@@ -157,8 +157,19 @@ if __name__ == "__main__":
     handle = metalab.run(exp, store=sys.argv[1], executor=metalab.ThreadExecutor(2),
                          on_event=lambda e: started.append(e) if e.kind == "run_started" else None)
 
+    def waiting_in_result():
+        # the main thread's stack: is it inside handle.result() yet? (on a loaded machine
+        # the runs can get this far before it is, and a Ctrl-C there is not during result)
+        frame = sys._current_frames().get(threading.main_thread().ident)
+        while frame is not None:
+            if frame.f_code.co_name == "result" and frame.f_code.co_filename.endswith("runner.py"):
+                return True
+            frame = frame.f_back
+        return False
+
     def press_ctrl_c():
-        while not (handle.status.completed == 2 and handle.status.running == 2):
+        while not (handle.status.completed == 2 and handle.status.running == 2
+                   and waiting_in_result()):
             time.sleep(0.01)
         os.kill(os.getpid(), signal.SIGINT)
 
