@@ -17,21 +17,17 @@ quick, so it is here too:
 * the runs' curves are overlaid below the table: a stepped metric they all have, or
   a 1-D array artifact they all saved (``c`` cycles), one colour per run.
 
-The table is computed by :func:`build_compare` (pure, tested on its own) and redrawn
-only when the selection, the baseline, the toggle or one of the runs changed.
-Curves are read on a worker thread.
+The table is computed by :func:`~tui.browser.compare_model.build_compare` (pure,
+tested on its own) and redrawn only when the selection, the baseline, the toggle or one
+of the runs changed. Curves are read on a worker thread
+(:func:`~tui.browser.compare_curves.load_curves`).
 """
 
 from __future__ import annotations
 
-import math
-import zipfile
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -40,163 +36,28 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from tui.browse import Changes, RunRow, format_cell
+from tui.browse import Changes, RunRow
 from tui.browser.artifact_preview import ArtifactPreviewScreen
+from tui.browser.compare_curves import load_curves
+from tui.browser.compare_model import (
+    CompareModel,
+    CompareRow,
+    build_compare,
+    format_delta,
+    run_label,
+    value_text,
+)
 from tui.browser.messages import StateChanged
 from tui.browser.pane import BrowserPane
-from tui.browser.run_detail import format_duration, lower_is_better
 from tui.browser.state import BrowseState
-from tui.plotting.render import Series, format_value
+from tui.plotting.render import Series
 from tui.widgets.curve_plot import CurvePlot
 
-__all__ = ["MAX_RUNS", "CompareModel", "ComparePane", "CompareRow", "build_compare"]
+__all__ = ["HINT", "MAX_RUNS", "CompareModel", "ComparePane", "CompareRow", "build_compare"]
 
 MAX_RUNS = 100
 """At most this many selected runs are compared (the first ones selected)."""
-KEY_PARAMS = 2
-"""Parameters named under each run's id in the column header."""
 HINT = "No runs selected: select runs with x in the Runs tab, then come back here (4)."
-
-SECTIONS = ("Status", "Params", "Metrics", "Derived", "Timing", "Artifacts")
-
-
-@dataclass
-class CompareRow:
-    """One field across the compared runs."""
-
-    key: str
-    """``status``, ``experiment`` (only when the runs come from several), ``params.lr``,
-    ``metrics.loss``, ``timing.duration``, ``artifact.history``."""
-    section: str
-    label: str
-    values: list[Any]
-    """One per run (None where the run lacks the field)."""
-    differs: bool = False
-    """Not all values are equal (a missing value differs from a present one)."""
-    deltas: list[float | None] = field(default_factory=list)
-    """Value minus the baseline's, for numeric cells that differ from it (else None)."""
-    better: list[bool | None] = field(default_factory=list)
-    """Whether each delta is an improvement (None: no delta, or no better/worse)."""
-
-    def differs_from_baseline(self, j: int, baseline: int) -> bool:
-        return not _same(self.values[j], self.values[baseline])
-
-
-@dataclass
-class CompareModel:
-    """What the compare table shows."""
-
-    runs: list[RunRow]
-    baseline: int
-    """Index into ``runs`` of the baseline run."""
-    rows: list[CompareRow]
-    key_params: list[str] = field(default_factory=list)
-    """Parameters that differ among the runs (they label the columns)."""
-
-    def row(self, key: str) -> CompareRow:
-        for row in self.rows:
-            if row.key == key:
-                return row
-        raise KeyError(key)
-
-    @property
-    def differing(self) -> list[str]:
-        return [row.key for row in self.rows if row.differs]
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
-
-
-def _same(a: Any, b: Any) -> bool:
-    x, y = _number(a), _number(b)
-    if x is not None and y is not None:
-        return x == y
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    if type(a) is bool or type(b) is bool:
-        return type(a) is type(b) and a == b
-    try:
-        return bool(a == b)
-    except Exception:  # odd values (arrays...) are simply different
-        return repr(a) == repr(b)
-
-
-def build_compare(runs: Sequence[RunRow], baseline: str | None = None) -> CompareModel:
-    """The compare table of ``runs`` with deltas against ``baseline`` (a run id; the
-    first run when None or not among them)."""
-    runs = list(runs)
-    ids = [r.run_id for r in runs]
-    base = ids.index(baseline) if baseline in ids else 0
-    flats = [r.flat_data() for r in runs]
-    rows: list[CompareRow] = [CompareRow("status", "Status", "status", [r.status for r in runs])]
-    if len({r.experiment_id for r in runs}) > 1:
-        rows.append(
-            CompareRow("experiment", "Status", "experiment", [r.experiment_id for r in runs])
-        )
-    for prefix, section in (
-        ("params.", "Params"),
-        ("metrics.", "Metrics"),
-        ("derived.", "Derived"),
-    ):
-        names = sorted({k for flat in flats for k in flat if k.startswith(prefix)})
-        for name in names:
-            values = [flat.get(name) for flat in flats]
-            rows.append(CompareRow(name, section, name[len(prefix) :], values))
-    rows.append(
-        CompareRow(
-            "timing.duration",
-            "Timing",
-            "duration",
-            [r.duration_ms if r.finished_at else None for r in runs],
-        )
-    )
-    for name in sorted({a for r in runs for a in r.artifacts}):
-        rows.append(
-            CompareRow(
-                f"artifact.{name}",
-                "Artifacts",
-                name,
-                [True if name in r.artifacts else None for r in runs],
-            )
-        )
-    for row in rows:
-        values = row.values
-        row.differs = any(not _same(v, values[0]) for v in values[1:])
-        ranked = row.section in ("Metrics", "Derived", "Timing")
-        lower = lower_is_better(row.label)
-        row.deltas, row.better = [], []
-        b = _number(values[base]) if values else None
-        for j, value in enumerate(values):
-            v = _number(value)
-            if j == base or v is None or b is None or v == b:
-                row.deltas.append(None)
-                row.better.append(None)
-                continue
-            delta = v - b
-            row.deltas.append(delta)
-            row.better.append(((delta < 0) if lower else (delta > 0)) if ranked else None)
-    key_params = [r.label for r in rows if r.section == "Params" and r.differs]
-    return CompareModel(runs, base, rows, key_params)
-
-
-def format_delta(delta: float, key: str) -> str:
-    """``+0.012``, ``-3``, ``+1.5s`` (durations)."""
-    if key == "timing.duration":
-        sign = "+" if delta >= 0 else "-"
-        return sign + format_duration(abs(delta))
-    if float(delta).is_integer() and abs(delta) < 1e6:
-        return f"{int(delta):+d}"
-    return f"{delta:+.4g}"
-
-
-def run_label(row: RunRow, key_params: Sequence[str]) -> str:
-    """``3f2a1b0c`` and the values of the parameters that tell the runs apart."""
-    flat = row.flat_data()
-    parts = [f"{k}={format_value(flat.get(f'params.{k}'))}" for k in key_params[:KEY_PARAMS]]
-    return " ".join(parts)
 
 
 class ComparePane(BrowserPane):
@@ -397,7 +258,7 @@ class ComparePane(BrowserPane):
         assert model is not None
         cells = []
         for j, value in enumerate(row.values):
-            text = Text(_format(row, value))
+            text = Text(value_text(row, value))
             if row.key == "status" and value in ("success", "failed"):
                 text.stylize(colours["success"] if value == "success" else colours["error"])
             if j != model.baseline and row.differs_from_baseline(j, model.baseline):
@@ -440,51 +301,7 @@ class ComparePane(BrowserPane):
         wanted: tuple[str, str] | None,
         key: tuple[Any, ...],
     ) -> None:
-        index = self.state.index
-        runs = []
-        stepped_sets: list[list[str]] = []
-        array_sets: list[list[str]] = []
-        for run_id in run_ids:
-            try:
-                run = index.run(run_id)
-            except KeyError:
-                continue
-            runs.append(run)
-            stepped_sets.append(run.stepped_names())
-            array_sets.append(
-                [a.name for a in run.artifacts() if a.kind == "numpy" or a.format in ("npz", "npy")]
-            )
-        options: list[tuple[str, str]] = []
-        if runs:
-            common = set(stepped_sets[0]).intersection(*map(set, stepped_sets[1:]))
-            options += [("stepped", n) for n in stepped_sets[0] if n in common]
-            common = set(array_sets[0]).intersection(*map(set, array_sets[1:]))
-            first = runs[0]
-            options += [
-                ("artifact", n)
-                for n in array_sets[0]
-                if n in common and _is_1d_array(_artifact_path(first, n))
-            ]
-        source = wanted if wanted in options else (options[0] if options else None)
-        series: list[Series] = []
-        for run in runs:
-            if source is None:
-                break
-            kind, name = source
-            try:
-                if kind == "stepped":
-                    x, y = run.stepped(name)
-                else:
-                    value = run.artifact(name)
-                    if not isinstance(value, np.ndarray) or value.ndim != 1:
-                        continue
-                    y = value.astype(float)
-                    x = np.arange(y.size)
-            except (KeyError, OSError, ValueError, TypeError):
-                continue
-            series.append(
-                Series(key=run.run_id, label=labels.get(run.run_id, run.run_id), x=x, y=y)
-            )
+        options, source, series = load_curves(self.state.index, run_ids, labels, wanted)
         self.post_message(self.CurvesLoaded(key, options, source, series))
 
     @on(CurvesLoaded)
@@ -561,47 +378,3 @@ class ComparePane(BrowserPane):
     def action_log_y(self) -> None:
         plot = self.query_one("#compare-curves", CurvePlot)
         plot.log_y = not plot.log_y
-
-
-def _artifact_path(run: Any, name: str) -> Path | None:
-    try:
-        return Path(run.artifact_path(name))
-    except (FileNotFoundError, OSError):
-        return None
-
-
-def _is_1d_array(path: Path | None) -> bool:
-    """Whether an ``.npz``/``.npy`` file holds one numeric 1-D array, from its header
-    only (a big 2-D artifact is not loaded just to find out it is no curve)."""
-    if path is None:
-        return False
-    try:
-        if path.suffix == ".npy":
-            with open(path, "rb") as fh:
-                return _header_is_1d(fh)
-        with zipfile.ZipFile(path) as zf:
-            if zf.namelist() != ["arr.npy"]:
-                return False
-            with zf.open("arr.npy") as fh:
-                return _header_is_1d(fh)
-    except (OSError, ValueError, zipfile.BadZipFile):
-        return False
-
-
-def _header_is_1d(fh: Any) -> bool:
-    version = np.lib.format.read_magic(fh)
-    if version == (1, 0):
-        shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
-    else:
-        shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
-    return len(shape) == 1 and dtype.kind in "biuf"
-
-
-def _format(row: CompareRow, value: Any) -> str:
-    if value is None:
-        return "—"
-    if row.section == "Artifacts":
-        return "✓"
-    if row.key == "timing.duration":
-        return format_duration(value)
-    return format_cell(value)

@@ -18,6 +18,10 @@ Why it is shaped this way:
   ``StateChanged`` (or ``ShowTab``/``OpenRun``) up to the screen, which redraws every
   pane. The filter language is the data layer's (``tui.browse.query``): each typed
   condition becomes a removable pill.
+
+The grid's cells and column widths are :mod:`tui.browser.runs_cells`, the scope and
+status lines :mod:`tui.browser.runs_lines`, the keys :mod:`tui.browser.runs_keys` and
+the export's rows and writing :mod:`tui.browser.runs_export`.
 """
 
 from __future__ import annotations
@@ -26,51 +30,34 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rich.cells import cell_len
 from rich.style import Style
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
-from tui.browse import (
-    Changes,
-    Condition,
-    QueryError,
-    Table,
-    export_csv,
-    export_parquet,
-    parse_filter,
-)
-from tui.browser.columns import (
-    ALL_KEY,
-    MARK,
-    STATUS_VARIABLE,
-    ColumnPicker,
-    cell_text,
-    column_label,
-    default_columns,
-    done_text,
-    is_numeric,
-    order_columns,
-    status_text,
-    theme_color,
-)
+from tui.browse import Changes, Condition, QueryError, Table, parse_filter
+from tui.browser.columns import ALL_KEY, ColumnPicker, default_columns, order_columns
 from tui.browser.export_dialog import ExportChoice, ExportDialog
-from tui.browser.grid import Cell, GridColumn, VirtualGrid
+from tui.browser.grid import Cell, VirtualGrid
 from tui.browser.messages import OpenRun, ShowTab, StateChanged
 from tui.browser.pane import BrowserPane
 from tui.browser.pills import FilterInput, PillBar
+from tui.browser.runs_cells import (
+    MARK_KEY,
+    RUN_KEY,
+    ColumnWidths,
+    grid_columns,
+    header_labels,
+    row_cells,
+    row_texts,
+    theme_styles,
+)
+from tui.browser.runs_export import export_experiment, rows_to_export, write_runs
+from tui.browser.runs_keys import RUNS_BINDINGS
+from tui.browser.runs_lines import scope_line, status_line
 
 __all__ = ["RunsPane"]
-
-WIDTH_SAMPLE = 400
-"""Column widths are measured on at most this many of the rows shown (spread evenly)."""
-
-MARK_KEY = "_mark"
-RUN_KEY = "record.run_id"
 
 
 class RunsPane(BrowserPane):
@@ -88,93 +75,7 @@ class RunsPane(BrowserPane):
     RunsPane #runs-status { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
     """
 
-    BINDINGS = [
-        Binding(
-            "f",
-            "focus_filter",
-            "Filter",
-            tooltip="Type conditions such as lr=0.1 final_loss<0.02 status=failed",
-            id="runs-filter",
-        ),
-        Binding(
-            "F",
-            "clear_filter",
-            "Clear filter",
-            show=False,
-            tooltip="Remove every filter condition",
-            id="runs-clear-filter",
-        ),
-        Binding(
-            "s",
-            "sort",
-            "Sort",
-            tooltip="Sort by the cursor's column; again to reverse",
-            id="runs-sort",
-        ),
-        Binding(
-            "x",
-            "toggle_select",
-            "Select",
-            tooltip="Select or unselect the run under the cursor",
-            id="runs-select",
-        ),
-        Binding(
-            "A",
-            "select_all",
-            "Select all",
-            show=False,
-            tooltip="Select every run the filter shows",
-            id="runs-select-all",
-        ),
-        Binding(
-            "u",
-            "clear_selection",
-            "Unselect all",
-            show=False,
-            tooltip="Clear the selection",
-            id="runs-clear-selection",
-        ),
-        Binding("p", "plot", "Plot", tooltip="Plot the selected runs", id="runs-plot"),
-        Binding("c", "compare", "Compare", tooltip="Compare the selected runs", id="runs-compare"),
-        Binding(
-            "C",
-            "columns",
-            "Columns",
-            tooltip="Choose the columns shown for this experiment",
-            id="runs-columns",
-        ),
-        Binding(
-            "e",
-            "export",
-            "Export",
-            tooltip="Write the runs shown to CSV or Parquet",
-            id="runs-export",
-        ),
-        Binding(
-            "left_square_bracket",
-            "page(-1)",
-            "Page up",
-            show=False,
-            tooltip="A screenful up",
-            id="runs-page-up",
-        ),
-        Binding(
-            "right_square_bracket",
-            "page(1)",
-            "Page down",
-            show=False,
-            tooltip="A screenful down",
-            id="runs-page-down",
-        ),
-        Binding(
-            "enter",
-            "open",
-            "Open run",
-            show=False,
-            tooltip="Open the run under the cursor",
-            id="runs-open",
-        ),
-    ]
+    BINDINGS = RUNS_BINDINGS
 
     def __init__(self, state: Any, **kwargs: Any) -> None:
         super().__init__(state, **kwargs)
@@ -191,8 +92,7 @@ class RunsPane(BrowserPane):
         self._structure: tuple[Any, ...] = ()
         self._rows_key: tuple[Any, ...] | None = None
         self._rows: np.ndarray = np.zeros(0, dtype=np.intp)
-        self._widths_key: tuple[Any, ...] | None = None
-        self._widths: dict[str, int] = {}
+        self._widths = ColumnWidths()
         self._cursor_to: str | None = None
         """Where the next redraw puts the cursor: ``top``, or None (the same run)."""
         self._scope: object = object()
@@ -275,74 +175,14 @@ class RunsPane(BrowserPane):
 
     # -- drawing -------------------------------------------------------------------------------
 
-    def _headers(self, table: Table) -> list[str]:
-        names = table.names()
-        out = [MARK, column_label(RUN_KEY, names)]
-        for name in self.columns_shown:
-            label = column_label(name, names)
-            if name == self.state.sort:
-                label += " ▼" if self.state.descending else " ▲"
-            out.append(label)
-        if self.state.sort == RUN_KEY:
-            out[1] += " ▼" if self.state.descending else " ▲"
-        return out
-
-    def _texts(self, table: Table, i: int) -> list[str]:
-        run_id = table.rows[i].run_id
-        return [
-            MARK if run_id in self._selected else "",
-            cell_text(table, i, RUN_KEY, self._now),
-            *(cell_text(table, i, name, self._now) for name in self.columns_shown),
-        ]
-
     def _cells(self, row: int) -> list[Cell]:
         """The grid's cell source: the cells of shown row ``row``."""
         table = self._table
         if table is None or not 0 <= row < len(self.order):
             return []
-        texts = self._texts(table, int(self.order[row]))
-        styles = self._styles
-        cells: list[Cell] = [(texts[0], styles.get("mark")), (texts[1], None)]
-        for name, text in zip(self.columns_shown, texts[2:], strict=True):
-            if name == "record.status":
-                cells.append((text, styles.get(text)))
-            elif text == "—":
-                cells.append((text, styles["missing"]))
-            else:
-                cells.append((text, None))
-        return cells
-
-    def _measure(self, table: Table, rows: np.ndarray) -> dict[str, int]:
-        """Column widths from an even sample of the rows shown (the same for any order)."""
-        key = (id(table), len(rows), tuple(self.state.conditions), tuple(self.columns_shown),
-               int(self._now // 30))  # fmt: skip
-        if key == self._widths_key:
-            return self._widths
-        ordered = np.sort(rows)
-        if len(ordered) > WIDTH_SAMPLE:
-            ordered = ordered[np.linspace(0, len(ordered) - 1, WIDTH_SAMPLE).astype(np.intp)]
-        names = [RUN_KEY, *self.columns_shown]
-        widths = dict.fromkeys(names, 1)
-        for i in ordered.tolist():
-            for name, text in zip(names, self._texts(table, i)[1:], strict=True):
-                widths[name] = max(widths[name], cell_len(text))
-        self._widths_key, self._widths = key, widths
-        return widths
-
-    def _grid_columns(self, table: Table, headers: list[str]) -> list[GridColumn]:
-        widths = self._measure(table, self._rows)
-        out = [GridColumn(MARK_KEY, headers[0], 1)]
-        for name, label in zip([RUN_KEY, *self.columns_shown], headers[1:], strict=True):
-            numeric = is_numeric(table, name) or name == "record.duration_ms"
-            width = max(widths.get(name, 1), cell_len(label))
-            out.append(GridColumn(name, label, width, "right" if numeric else "left"))
-        return out
-
-    def _theme_styles(self) -> dict[str, Style]:
-        out = {status: status_text(self.app, status).style for status in STATUS_VARIABLE}
-        out["mark"] = Style(color=theme_color(self.app, "accent") or None)
-        out["missing"] = Style(dim=True)
-        return {k: v if isinstance(v, Style) else Style.parse(str(v)) for k, v in out.items()}
+        texts = row_texts(table, int(self.order[row]), self.columns_shown, self._selected,
+                          self._now)  # fmt: skip
+        return row_cells(texts, self.columns_shown, self._styles)
 
     def refresh_view(self, changes: Changes | None = None) -> None:
         if self.state.experiment != self._scope:  # another experiment: start at the top
@@ -356,9 +196,11 @@ class RunsPane(BrowserPane):
         self._table, self.order, self.order_ids = table, rows, ids
         self._now = self.state.clock()
         self._selected = frozenset(self.state.selected)
-        self._styles = self._theme_styles()
-        headers = self._headers(table)
-        columns = self._grid_columns(table, headers)
+        self._styles = theme_styles(self.app)
+        headers = header_labels(table, self.columns_shown, self.state.sort, self.state.descending)
+        widths = self._widths.measure(table, rows, self.columns_shown, self.state.conditions,
+                                      self._now)  # fmt: skip
+        columns = grid_columns(table, self.columns_shown, headers, widths)
         structure = tuple(columns)
         grid = self.grid
         same = (
@@ -391,7 +233,7 @@ class RunsPane(BrowserPane):
             self._structure = structure
             self._cursor_to = None
         self._sync_pills()
-        self._update_scope(table)
+        self.query_one("#runs-scope", Static).update(scope_line(self.state, self.app))
         self._update_status(table, rows)
 
     def _position_map(self) -> dict[str, int]:
@@ -404,50 +246,10 @@ class RunsPane(BrowserPane):
         pills = [(c.label, c.describe()) for c in self.state.conditions]
         self.query_one("#runs-pills", PillBar).set_pills(pills)
 
-    def _update_scope(self, table: Table) -> None:
-        scope = self.query_one("#runs-scope", Static)
-        out = Text()
-        index = self.state.index
-        if self.state.experiment is None:
-            out.append("all experiments", style="bold")
-            out.append(f"  ({len(index.experiments)})", style="dim")
-            counts: dict[str, int] = {}
-            total = 0
-            for s in index.summaries():
-                total += s.total
-                for k, v in s.counts.items():
-                    counts[k] = counts.get(k, 0) + v
-            done = counts.get("success", 0) + counts.get("failed", 0)
-        else:
-            s = next((x for x in index.summaries() if x.key == self.state.experiment), None)
-            out.append(self.state.experiment, style="bold")
-            if s is None:
-                scope.update(out)
-                return
-            counts, total, done = s.counts, s.total, s.done
-            icon = " ✓" if s.complete and not counts.get("failed") else ""
-            out.append(f"  {done_text(done, total)}{icon}", style="dim")
-        out.append("   ")
-        for status, var in (("success", "success"), ("failed", "error"), ("running", "accent"),
-                            ("cancelled", "warning")):  # fmt: skip
-            n = counts.get(status, 0)
-            out.append(f"{n} {status}", style=theme_color(self.app, var) if n else "dim")
-            out.append("  ")
-        scope.update(out)
-
     def _update_status(self, table: Table, rows: np.ndarray) -> None:
-        out = Text()
-        n = len(rows)
-        out.append(f"{n:,} of {table.n:,} runs" if n != table.n else f"{n:,} runs")
-        if n:
-            out.append(f" · row {self.grid.cursor_row + 1:,} of {n:,}")
-        if self.state.selected:
-            out.append(" · ")
-            out.append(f"{len(self.state.selected)} selected", style="bold")
-        if self.state.sort:
-            arrow = "▼" if self.state.descending else "▲"
-            out.append(f" · sorted by {column_label(self.state.sort, table.names())} {arrow}")
-        self.query_one("#runs-status", Static).update(out)
+        line = status_line(table, len(rows), self.grid.cursor_row, len(self.state.selected),
+                           self.state.sort, self.state.descending)  # fmt: skip
+        self.query_one("#runs-status", Static).update(line)
 
     # -- state changes -------------------------------------------------------------------------
 
@@ -627,24 +429,13 @@ class RunsPane(BrowserPane):
     def action_export(self) -> None:
         table = self.state.table()
         rows = self.rows().copy()
-        experiment = self.state.experiment
-        if experiment is None and len(self.state.index.experiments) == 1:
-            experiment = self.state.index.experiments[0].key
-
+        experiment = export_experiment(self.state)
         selected = set(self.state.selected)
 
         def chosen(choice: ExportChoice | None) -> None:
-            if choice is None:
-                return
-            chosen_rows = rows
-            if choice.only_selected:
-                # the selected runs in the order shown, then any the filter hides
-                ids = table.run_ids
-                in_view = set(rows.tolist())
-                shown = [i for i in rows if ids[i] in selected]
-                hidden = [i for i in table.all_rows() if ids[i] in selected and i not in in_view]
-                chosen_rows = np.array(shown + hidden, dtype=np.intp)
-            self.export(choice, table, chosen_rows, experiment)
+            if choice is not None:
+                chosen_rows = rows_to_export(table, rows, selected, choice.only_selected)
+                self.export(choice, table, chosen_rows, experiment)
 
         eid = None
         if experiment is not None:
@@ -658,20 +449,7 @@ class RunsPane(BrowserPane):
     ) -> Path | None:
         """Write ``rows`` of ``table`` as the dialog chose (on a thread); notifies when done."""
         try:
-            if choice.fmt == "parquet":
-                extra: dict[str, Any] = {}
-                if experiment is not None:
-                    exp = self.state.index.experiment(experiment)
-                    summary = exp.summary()
-                    extra = {
-                        "experiment_id": exp.experiment_id,
-                        "total_runs": summary.total,
-                        "context_fingerprint": (exp.manifest or {}).get("context_fingerprint"),
-                    }
-                path = export_parquet(table, choice.path, rows,
-                                      include_derived=choice.include_derived, **extra)  # fmt: skip
-            else:
-                path = export_csv(table, choice.path, rows, include_derived=choice.include_derived)
+            path = write_runs(self.state.index, choice, table, rows, experiment)
         except (OSError, ImportError, ValueError) as exc:
             self.app.notify(f"export failed: {exc}", severity="error", timeout=8)
             return None
