@@ -46,6 +46,7 @@ __all__ = [
     "ManifestScreen",
     "distribution",
     "distribution_fields",
+    "manifest_history",
     "manifest_versions",
 ]
 
@@ -119,21 +120,28 @@ def distribution(table: Table, name: str) -> Distribution:
     return Distribution(name, values, table.run_ids[finite], histogram(values))
 
 
-def manifest_versions(files: list[Path]) -> list[Path]:
-    """The manifest files, newest first (by ``submitted_at``, then file name), as in
-    :func:`tui.browser.experiments.manifest_history`."""
-
-    def key(path: Path) -> tuple[str, str]:
+def manifest_history(files: list[Path]) -> list[tuple[str, str, str]]:
+    """(file name, submitted at, runs) of each manifest, newest first."""
+    out = []
+    for path in files:
+        submitted, runs = "—", "—"
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             data = None
-        submitted = "—"
         if isinstance(data, dict):
             submitted = str(data.get("submitted_at") or "—").replace("T", " ")[:19]
-        return submitted, path.name
+            total = data.get("total_runs")
+            runs = str(total) if total is not None else "—"
+        out.append((path.name, submitted, runs))
+    out.sort(key=lambda r: (r[1], r[0]), reverse=True)
+    return out
 
-    return sorted(files, key=key, reverse=True)
+
+def manifest_versions(files: list[Path]) -> list[Path]:
+    """The manifest files, newest first, in :func:`manifest_history`'s order."""
+    by_name = {path.name: path for path in files}
+    return [by_name[name] for name, _, _ in manifest_history(files)]
 
 
 # -- the distribution --------------------------------------------------------------------------

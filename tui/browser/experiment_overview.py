@@ -16,7 +16,6 @@ decides which experiment that is and when.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,7 @@ from textual.widgets import Static
 
 from tui.browse import ExperimentSummary, Table, format_cell
 from tui.browser.columns import done_text, format_time, relative_time, theme_color
-from tui.browser.experiment_detail import DistributionView
+from tui.browser.experiment_detail import DistributionView, manifest_history
 from tui.browser.slurm_badge import SlurmBadge
 
 __all__ = [
@@ -40,7 +39,6 @@ __all__ = [
     "TagChosen",
     "describe_distribution",
     "describe_params",
-    "manifest_history",
 ]
 
 DETAIL_BAR = 30
@@ -129,24 +127,6 @@ def describe_params(params: Any) -> tuple[str, list[tuple[str, str]], str]:
     rows = [(str(k), _value(v)) for k, v in params.items() if k not in ("type", "total_cases")]
     footer = f"{total} cases" if total is not None else ""
     return f"Parameters ({kind or 'custom source'})", rows, footer
-
-
-def manifest_history(files: list[Path]) -> list[tuple[str, str, str]]:
-    """(file name, submitted at, runs) of each manifest, newest first."""
-    out = []
-    for path in files:
-        submitted, runs = "—", "—"
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = None
-        if isinstance(data, dict):
-            submitted = str(data.get("submitted_at") or "—").replace("T", " ")[:19]
-            total = data.get("total_runs")
-            runs = str(total) if total is not None else "—"
-        out.append((path.name, submitted, runs))
-    out.sort(key=lambda r: (r[1], r[0]), reverse=True)
-    return out
 
 
 # -- the widget --------------------------------------------------------------------------------
