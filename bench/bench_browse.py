@@ -5,7 +5,7 @@ opens to a usable runs table in under 2 s, and sorting or filtering it answers w
 200 ms; the index that makes this possible is cached and invalidated when the tree
 changes. This script writes such a tree straight in the tree format (run records as
 metalab writes them, sealed ``results/<id>/loss.json`` curves, a log per run), then
-times, on the browser's data layer (``tui.browse``):
+times, on the browser's data layer (``metalab.index``):
 
 * open, cold: no cache, every record parsed, runs table built, cache written;
 * open, warm: the cache reused, only ``runs/`` stat-ed;
@@ -35,8 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tui.browse.index import CACHE_FILE, TreeIndex
-from tui.browse.query import apply, parse_filter, sort_order
+from metalab.index.filter_language import apply, parse_filter, sort_order
+from metalab.index.tree import CACHE_FILE, TreeIndex
 
 EXPERIMENT_ID = "bench:0.1"
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0)

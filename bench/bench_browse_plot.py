@@ -35,8 +35,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from _common import machine_line, median, ratio_line
 
-from tui.browse import Table, aggregate_table
-from tui.browser.plot_curves import band_series, overlay_series
+from metalab.index import Table, aggregate_table
+from tui.browser.plots.curves import band_series, overlay_series
 from tui.plotting.render import Series, render_curves
 from tui.plotting.scalar import ScalarChart, ScalarSeries, render_scalar
 

@@ -42,10 +42,10 @@ from typing import Any
 import numpy as np
 from bench_browse import generate_tree, line, tree_size, write_run
 
-from tui.browse.index import CACHE_FILE, TreeIndex
+from metalab.index.tree import CACHE_FILE, TreeIndex
 from tui.browser import BrowserApp
 from tui.browser.messages import StateChanged
-from tui.browser.runs import RunsPane
+from tui.browser.runs.tab import RunsPane
 
 SIZE = (160, 48)
 POLL = 0.002

@@ -6,7 +6,7 @@ temporary store with ``--no-resume`` semantics (``RunOptions(resume=False)``):
 
 1. **Sweep time.** The sweep in the TUI, driven by the pilot (``App.run_test`` at
    160x48, from launching the app to the sweep's end), against the same sweep under
-   ``--no-ui`` (``tui.headless.run_headless`` writing to a StringIO). After one untimed
+   ``--no-ui`` (``tui.headless.runner.run_headless`` writing to a StringIO). After one untimed
    warm-up of each, the two alternate, the order flipping every pair; the figure is
    the median of the per-pair ratios (target <= 1.15x).
 2. **Key latency** while the sweep runs, in a separate run: a ``down``/``up`` key is
@@ -53,13 +53,13 @@ from _common import REPO_ROOT, machine_line, median
 from textual import events
 
 from metalab.config import ExecutorSpec, ExperimentSpec, load_experiments
-from tui.app import MetalabApp
-from tui.cli import EXIT_OK, RunOptions
-from tui.headless import run_headless
-from tui.screens.dashboard import DashboardScreen
+from tui.headless.runner import run_headless
+from tui.live.app import MetalabApp
+from tui.live.dashboard import DashboardScreen
+from tui.live.log_pane import LogPane
+from tui.live.runs_table import RunsTable
+from tui.options import EXIT_OK, RunOptions
 from tui.widgets.curve_plot import CurvePlot
-from tui.widgets.log_pane import LogPane
-from tui.widgets.runs_table import RunsTable
 
 SIZE = (160, 48)
 RATIO_TARGET = 1.15

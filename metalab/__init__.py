@@ -4,6 +4,7 @@ A flat public namespace over small private modules. Nothing here imports textual
 plotext: the runner works the same in a script, a notebook, CI, or under the TUI.
 """
 
+from metalab._version import __version__
 from metalab.capture import Capture
 from metalab.errors import (
     ArtifactNameError,
@@ -42,9 +43,8 @@ from metalab.store import FileStore
 from metalab.types import ArtifactDescriptor, Provenance, RunRecord, Status
 from metalab.worker import RunPayload
 
-__version__ = "0.1.0"
-
 __all__ = [
+    "__version__",
     "ArtifactDescriptor",
     "ArtifactNameError",
     "CancellationToken",

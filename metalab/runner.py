@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from metalab._canonical import fingerprint
+from metalab.errors import OperationError
 from metalab.events import TERMINAL_KINDS, Event, EventBus, EventCallback, EventKind
 from metalab.executors.base import Executor, resolve_executor
 from metalab.experiment import Experiment
 from metalab.operation import OperationWrapper
 from metalab.params import describe_source, iter_cases
+from metalab.progress import ProgressPrinter
 from metalab.results import Results
 from metalab.runtime import CancellationToken
 from metalab.store.filestore import FileStore, open_store
@@ -62,8 +64,6 @@ def _as_operation(op: Any) -> OperationWrapper:
         return op
     if callable(op):
         return OperationWrapper(op)  # checks the signature, raising OperationError
-    from metalab.errors import OperationError
-
     raise OperationError(
         f"experiment operation {op!r} is not callable; decorate a function with @metalab.operation"
     )
@@ -375,8 +375,6 @@ def run(
         payloads=todo, skipped=skipped, fail_fast=fail_fast,
     )  # fmt: skip
     if progress:
-        from metalab.progress import ProgressPrinter
-
         printer = progress if callable(progress) and not isinstance(progress, bool) else None
         bus.subscribe(printer or ProgressPrinter(title=experiment.name, total=len(payloads)))
     if on_event is not None:

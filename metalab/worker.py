@@ -19,6 +19,7 @@ import traceback
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from metalab._version import __version__
 from metalab.capture import Capture
 from metalab.errors import CancelledError
 from metalab.events import EventKind
@@ -60,12 +61,6 @@ class SweepContext:
     executor_id: str = "thread"
 
 
-def _version() -> str:
-    from metalab import __version__
-
-    return __version__
-
-
 def _base_record(payload: RunPayload, ctx: SweepContext, status: Status) -> RunRecord:
     return RunRecord(
         run_id=payload.run_id,
@@ -79,7 +74,7 @@ def _base_record(payload: RunPayload, ctx: SweepContext, status: Status) -> RunR
         provenance=Provenance(
             code_hash=payload.code_hash,
             python_version=platform.python_version(),
-            metalab_version=_version(),
+            metalab_version=__version__,
             executor_id=ctx.executor_id,
             host=socket.gethostname(),
             extra={"pid": os.getpid(), "replicate": payload.seeds.replicate_index},

@@ -4,9 +4,8 @@ This module imports neither textual nor plotext at the top: ``--no-ui`` (CI) and
 ``--help`` must work, and start fast, on machines where no terminal UI is wanted.
 The TUI is imported only when it is about to be shown.
 
-Exit codes: 0 every run succeeded; 1 some run failed (or was cancelled by
-``--fail-fast``); 2 bad input (the message says which file, line and key, and how
-to fix it); 130 interrupted.
+The exit codes, and the :class:`~tui.options.RunOptions` handed to a front end, live in
+:mod:`tui.options`, which both front ends import without importing this module.
 """
 
 from __future__ import annotations
@@ -14,28 +13,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """What the command line says about how to run the sweeps."""
-
-    workers: int | None = None
-    store: Path | None = None
-    resume: bool = True
-    fail_fast: bool = False
-    json: bool = False
-    junit: Path | None = None
-
-
-def _version() -> str:
-    from metalab import __version__
-
-    return __version__
+from metalab._version import __version__
+from metalab.config import load_experiments
+from metalab.errors import MetalabError
+from tui.options import EXIT_BAD_INPUT, EXIT_INTERRUPTED, RunOptions
 
 
 def _positive_int(text: str) -> int:
@@ -79,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --no-ui: print one JSON object per event")  # fmt: skip
     parser.add_argument("--junit", metavar="PATH", type=Path,
                         help="write a JUnit XML report, one test case per run")  # fmt: skip
-    parser.add_argument("--version", action="version", version=f"metalab-tui {_version()}")
+    parser.add_argument("--version", action="version", version=f"metalab-tui {__version__}")
     return parser
 
 
@@ -124,9 +107,6 @@ def _main(argv: Sequence[str] | None = None) -> int:
     if args.json and not args.no_ui:
         return _fail("--json prints events instead of the UI: use it with --no-ui")
 
-    from metalab.config import load_experiments
-    from metalab.errors import MetalabError
-
     try:
         specs = load_experiments(args.file)
     except MetalabError as exc:
@@ -160,10 +140,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
         junit=args.junit,
     )
     if args.no_ui:
-        from tui.headless import run_headless
+        from tui.headless.runner import run_headless
 
         return run_headless(specs, options)
-    from tui.app import run_app
+    from tui.live.app import run_app
 
     return run_app(specs, options)
 
@@ -175,6 +155,6 @@ def _browse(argv: list[str]) -> int:
         return _fail(f"no results tree at {str(root)!r}: run a sweep first, or pass its folder")
     if not root.is_dir():
         return _fail(f"{str(root)!r} is a file; pass the folder of a results tree")
-    from tui.app import run_browser
+    from tui.browser.app import run_browser
 
     return run_browser(root, restore=not args.fresh)

@@ -12,9 +12,7 @@ lets the terminal UI list, run and re-dump them. This module is shaped by three 
   line numbers, so a small locator (``_locate._Locator``) re-scans the raw text for
   table headers and ``key =`` assignments to map key paths back to lines.
 * **It stays light.** The terminal UI imports this module, but so do headless
-  runners and worker processes, so it imports neither textual nor plotext, and it
-  imports the rest of metalab (experiment, params, seeds, executors, operation)
-  lazily, only when it builds objects.
+  runners and worker processes, so it imports neither textual nor plotext.
 * **What was read can be written back.** Each :class:`ExperimentSpec` keeps the raw
   table exactly as parsed, and :func:`dump_experiment` writes it out as a file that
   loads back to an equal spec (relative paths in it stay relative to wherever that
@@ -39,14 +37,15 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from metalab import params
 from metalab.config._check import _Checker, _folder_name, _format_key
 from metalab.config._locate import KeyPath, _Locator, _read_text, _syntax_error
 from metalab.config._operations import resolve_operation
-
-if TYPE_CHECKING:
-    from metalab.experiment import Experiment
+from metalab.executors import ProcessExecutor, ThreadExecutor
+from metalab.experiment import Experiment
+from metalab.seeds import seeds as make_seeds
 
 __all__ = [
     "DisplaySpec",
@@ -71,8 +70,6 @@ class ExecutorSpec:
 
     def build(self, workers: int | None = None) -> Any:
         """A fresh executor of this kind; ``workers`` overrides the file's count."""
-        from metalab.executors import ProcessExecutor, ThreadExecutor
-
         count = self.workers if workers is None else workers
         if self.kind == "process":
             return ProcessExecutor(max_workers=count)
@@ -167,9 +164,6 @@ def _build_spec(
     checker: _Checker, index: int, table: dict[str, Any], source: Path
 ) -> ExperimentSpec:
     """Import the operation of one checked table and build its spec."""
-    from metalab.experiment import Experiment
-    from metalab.seeds import seeds as make_seeds
-
     path: KeyPath = ("experiment", index)
     operation = resolve_operation(
         table["operation"],
@@ -220,8 +214,6 @@ def _executor_kind(table: Mapping[str, Any]) -> str:
 
 
 def _build_params(raw: dict[str, Any]) -> Any:
-    from metalab import params
-
     if "grid" in raw:
         return params.grid(**raw["grid"])
     if "cases" in raw:

@@ -28,13 +28,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from metalab.config._check import _closest, _is_file_ref, _operation_ref_problem
 from metalab.errors import ConfigError
-
-if TYPE_CHECKING:
-    from metalab.operation import OperationWrapper
+from metalab.operation import OperationWrapper
 
 Fail = Callable[..., NoReturn]
 
@@ -52,7 +50,6 @@ def resolve_operation(
     ``ref`` is ``module:attribute`` or ``path/to/file.py:attribute`` (the attribute
     may be dotted). ``path``, ``key`` and ``line`` only label the error raised.
     """
-    from metalab.operation import OperationWrapper
 
     def fail(problem: str, hint: str | None = None) -> NoReturn:
         raise ConfigError(problem, path=path, line=line, key=key, hint=hint)
@@ -187,12 +184,7 @@ def _attribute_hint(obj: Any, missing: str, in_module: bool) -> str:
     if guess:
         return f"did you mean {guess!r}?"
     if in_module:
-        try:
-            from metalab.operation import OperationWrapper
-        except ImportError:  # pragma: no cover - metalab.operation always exists
-            operations: list[str] = []
-        else:
-            operations = [n for n in names if isinstance(getattr(obj, n), OperationWrapper)]
+        operations = [n for n in names if isinstance(getattr(obj, n), OperationWrapper)]
         if operations:
             return "operations defined there: " + ", ".join(operations)
     return "define it there and decorate it with @metalab.operation"

@@ -14,6 +14,8 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from metalab.errors import ExecutorError
+from metalab.executors.process import ProcessExecutor
+from metalab.executors.thread import ThreadExecutor
 
 if TYPE_CHECKING:
     from metalab.worker import RunPayload, SweepContext
@@ -44,9 +46,6 @@ class Executor(Protocol):
 
 def resolve_executor(executor: Any) -> Executor:
     """An executor from an instance, ``None`` (one thread) or a name ("thread"/"process")."""
-    from metalab.executors.process import ProcessExecutor
-    from metalab.executors.thread import ThreadExecutor
-
     if executor is None:
         return ThreadExecutor(max_workers=1)
     if isinstance(executor, str):

@@ -14,6 +14,7 @@ import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
+from metalab.capture import live_captures
 from metalab.errors import ExecutorError
 from metalab.events import EventKind
 from metalab.runtime import CancellationToken
@@ -129,8 +130,6 @@ def _init_worker(queue: Any, cancel: Any, ref: str, root: str, experiment_id: st
         queue.put((str(kind), run_id, payload))
 
     def watch_cancel() -> None:
-        from metalab.capture import live_captures
-
         cancel.wait()
         token.cancel()
         for capture in live_captures():

@@ -14,7 +14,7 @@ from textual.widgets import Input
 from tui.browser.app import BrowserScreen
 from tui.browser.messages import OpenRun
 from tui.browser.run_detail import RunDetailScreen
-from tui.browser.search import SearchScreen
+from tui.browser.search_dialog import SearchScreen
 
 __all__ = ["open_run", "search_for"]
 

@@ -1,6 +1,6 @@
 """Every results tree the TUI's tests read, built in one place for both test folders.
 
-``tests/tui/browse`` (the data layer) and ``tests/tui/browser`` (the app) take their
+``tests/metalab/index`` (the results index) and ``tests/tui/browser`` (the app) take their
 trees from here: their conftests only turn these builders into fixtures, and the
 browser's ``_trees`` and ``_plots_trees`` re-export names under their old spellings.
 

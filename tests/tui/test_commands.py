@@ -8,7 +8,7 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import Label
 
-from tui.commands import ScreenActions
+from tui.palette import ScreenActions
 
 
 class _Screen(Screen[None]):

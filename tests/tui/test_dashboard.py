@@ -16,16 +16,16 @@ from textual.message import Message
 
 import metalab
 from metalab.runner import plan_runs
-from tui.app import MetalabApp
-from tui.cli import RunOptions
-from tui.screens.dashboard import DashboardScreen
-from tui.screens.dialogs import ConfirmScreen, HelpScreen
-from tui.screens.picker import ExperimentPicker
-from tui.session import LOG_LINES_KEPT
+from tui.live.app import MetalabApp
+from tui.live.dashboard import DashboardScreen
+from tui.live.log_pane import LogPane
+from tui.live.picker import ExperimentPicker
+from tui.live.runs_table import RunsTable
+from tui.live.session import LOG_LINES_KEPT
+from tui.live.sweep_header import SweepHeader
+from tui.options import RunOptions
 from tui.widgets.curve_plot import CurvePlot
-from tui.widgets.log_pane import LogPane
-from tui.widgets.runs_table import RunsTable
-from tui.widgets.sweep_header import SweepHeader
+from tui.widgets.dialogs import ConfirmScreen, HelpScreen
 
 SIZE = (160, 48)
 Files = Any  # the sweep_files fixture (conftest.SweepFiles)

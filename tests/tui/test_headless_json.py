@@ -8,7 +8,7 @@ import json
 
 from metalab.events import Event, EventKind
 from metalab.progress import SweepTracker
-from tui.headless import LinePrinter
+from tui.headless.runner import LinePrinter
 
 
 def _refuse(constant: str) -> float:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from metalab.types import Provenance, RunRecord, Status
-from tui.junit import SuiteResult, build_report, write_report
+from tui.headless.junit import SuiteResult, build_report, write_report
 
 
 def record(

@@ -209,7 +209,7 @@ def test_a_raw_scatter_of_many_runs_is_thinned_to_the_pane() -> None:
 
 def test_band_edges_are_drawn_faint_under_their_mean() -> None:
     """The plots tab's grouped curves: a bright mean line and dimmed band edges."""
-    from tui.browser.plot_curves import band_series
+    from tui.browser.plots.curves import band_series
     from tui.plotting.render import render_curves
 
     x = np.arange(50.0)

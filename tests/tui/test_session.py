@@ -16,9 +16,9 @@ import metalab
 from metalab.runner import plan_runs
 from metalab.store import stepped
 from metalab.store.filestore import FileStore
-from tui.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, RunOptions
-from tui.curves import CurveFollower, GrowingSeries
-from tui.session import LOG_LINES_KEPT, SweepSession
+from tui.live.curve_follower import CurveFollower, GrowingSeries
+from tui.live.session import LOG_LINES_KEPT, SweepSession
+from tui.options import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, RunOptions
 
 Files = Any  # the sweep_files fixture (conftest.SweepFiles)
 

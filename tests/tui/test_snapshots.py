@@ -22,8 +22,8 @@ from snapshot_apps.snapshot_app import (
 )
 from textual.pilot import Pilot
 
-from tui.screens.dashboard import DashboardScreen
-from tui.screens.dialogs import ConfirmScreen, HelpScreen
+from tui.live.dashboard import DashboardScreen
+from tui.widgets.dialogs import ConfirmScreen, HelpScreen
 
 SIZE = (160, 48)
 

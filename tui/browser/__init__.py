@@ -1,4 +1,4 @@
-"""``metalab-tui browse``: the results browser's screens (the data layer is ``tui.browse``)."""
+"""``metalab-tui browse``: the results browser's screens (the data layer is ``metalab.index``)."""
 
 from tui.browser.app import BrowserApp, BrowserScreen
 

@@ -17,11 +17,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
-from tui.browse import Changes, QueryError, SearchHit, TreeIndex, parse_filter
-from tui.browse.experiment_filter import FilterSyntaxError, parse_experiment_filter
+from metalab.index import Changes, QueryError, SearchHit, TreeIndex, parse_filter
+from metalab.index.experiment_filter import FilterSyntaxError, parse_experiment_filter
 from tui.browser.columns import ALL_KEY
-from tui.browser.compare import ComparePane
-from tui.browser.experiments import ExperimentsPane
+from tui.browser.compare.tab import ComparePane
+from tui.browser.experiments.tab import ExperimentsPane
 from tui.browser.messages import (
     ExportExperiment,
     OpenRun,
@@ -30,14 +30,14 @@ from tui.browser.messages import (
     StateChanged,
 )
 from tui.browser.pane import BrowserPane
-from tui.browser.plots import PlotsPane
+from tui.browser.plots.tab import PlotsPane
 from tui.browser.run_detail import RunDetailScreen
-from tui.browser.runs import RunsPane
+from tui.browser.runs.tab import RunsPane
 from tui.browser.saved_view import SavedView, load_view, save_view
-from tui.browser.search import EXPERIMENTS_FILTER, SearchScreen, log_line
+from tui.browser.search_dialog import EXPERIMENTS_FILTER, SearchScreen, log_line
 from tui.browser.state import BrowseState
-from tui.commands import ScreenActions
-from tui.screens.dialogs import HelpScreen
+from tui.palette import ScreenActions
+from tui.widgets.dialogs import HelpScreen, binding_rows
 
 __all__ = ["BrowserApp", "BrowserScreen"]
 
@@ -302,10 +302,9 @@ class BrowserScreen(Screen[None]):
         self.state.sort = None
 
     def action_help(self) -> None:
-        rows = [(b.key, b.description) for b in self.BINDINGS if isinstance(b, Binding)]
         active = self.query_one(TabbedContent).active
         pane = self.query_one(f"#{active}-pane", BrowserPane)
-        rows += [(b.key, b.description) for b in pane.BINDINGS if isinstance(b, Binding)]
+        rows = binding_rows(self.app, [*self.BINDINGS, *pane.BINDINGS])
         self.app.push_screen(HelpScreen(f"Results browser: {active}", rows))
 
     def action_close(self) -> None:
@@ -338,3 +337,9 @@ class BrowserApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(BrowserScreen(self.root, clock=self.clock, restore=self.restore))
+
+
+def run_browser(root: Path, *, restore: bool = True) -> int:
+    """Browse ``root`` until the user quits; returns the exit code (0)."""
+    code = BrowserApp(root, restore=restore).run()
+    return code if isinstance(code, int) else 0

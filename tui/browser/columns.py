@@ -30,7 +30,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from tui.browse import Table, format_cell
+from metalab.index import Table, format_cell
 
 __all__ = [
     "ALL_KEY",

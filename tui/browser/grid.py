@@ -34,6 +34,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.widgets.row_keys import ROW_KEYS
+
 __all__ = ["Cell", "GridColumn", "VirtualGrid"]
 
 Cell = tuple[str, Style | None]
@@ -95,14 +97,9 @@ class VirtualGrid(ScrollView, can_focus=True):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor_up", "Up", show=False, id="grid-up"),
-        Binding("down,j", "cursor_down", "Down", show=False, id="grid-down"),
+        *ROW_KEYS,
         Binding("left", "cursor_left", "Left", show=False, id="grid-left"),
         Binding("right", "cursor_right", "Right", show=False, id="grid-right"),
-        Binding("pageup", "page_up", "Page up", show=False, id="grid-page-up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="grid-page-down"),
-        Binding("ctrl+home,g", "top", "First row", show=False, id="grid-top"),
-        Binding("ctrl+end,G", "bottom", "Last row", show=False, id="grid-bottom"),
         Binding("home", "first_column", "First column", show=False, id="grid-first-column"),
         Binding("end", "last_column", "Last column", show=False, id="grid-last-column"),
         Binding("enter", "select", "Open", show=False, id="grid-select"),
@@ -339,10 +336,10 @@ class VirtualGrid(ScrollView, can_focus=True):
     def action_page_down(self) -> None:
         self.move_cursor(row=self.cursor_row + self.page_height)
 
-    def action_top(self) -> None:
+    def action_scroll_top(self) -> None:
         self.move_cursor(row=0)
 
-    def action_bottom(self) -> None:
+    def action_scroll_bottom(self) -> None:
         self.move_cursor(row=self.row_count - 1)
 
     def action_first_column(self) -> None:

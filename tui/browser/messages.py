@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from tui.browse import Condition
+    from metalab.index import Condition
     from tui.browser.run_detail.logs import LogLine
 
 __all__ = ["ExportExperiment", "OpenRun", "ScopeChanged", "ShowTab", "StateChanged"]

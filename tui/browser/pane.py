@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widget import Widget
 
-from tui.browse import Changes
+from metalab.index import Changes
 from tui.browser.state import BrowseState
 
 __all__ = ["BrowserPane"]

@@ -12,13 +12,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from textual import on
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, Static
 
-__all__ = ["FilterInput", "PillBar"]
+__all__ = ["FilterInput", "PillBar", "filter_bar"]
+
+
+def filter_bar(name: str, *, bar: str, side: str, placeholder: str) -> ComposeResult:
+    """The filter box with a line of text beside it (``#side``, in the row ``#bar``),
+    then its error line and its pills: the top of the ``name`` tab's list, whose
+    widgets are ``#name-filter``, ``#name-filter-error``, ``#name-pills``, and the list
+    itself ``#name-table``, where escape in the box goes back to."""
+    with Horizontal(id=bar):
+        yield FilterInput(
+            placeholder=placeholder, id=f"{name}-filter", compact=True, back_to=f"#{name}-table"
+        )
+        yield Static("", id=side)
+    yield Static("", id=f"{name}-filter-error")
+    yield PillBar(id=f"{name}-pills", clear_hint="F")
 
 
 class FilterInput(Input):

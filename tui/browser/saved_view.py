@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from metalab.index import QueryError, parse_filter
 from metalab.store.atomic import write_json
-from tui.browse import QueryError, parse_filter
 from tui.browser.columns import ALL_KEY
 from tui.browser.state import BrowseState
 

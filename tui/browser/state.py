@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tui.browse import Condition, Table, TreeIndex, apply, sort_order
+from metalab.index import Condition, Table, TreeIndex, apply, sort_order
 
 __all__ = ["BrowseState"]
 

@@ -2,7 +2,7 @@
 
 The plots tab shows one number per run (a metric against a param), usually
 aggregated over replicates: a mean per (group, x) with an error bar and the ``n``
-behind it. The numbers come from :mod:`tui.browse.stats`; this module only draws
+behind it. The numbers come from :mod:`metalab.index.stats`; this module only draws
 them, into an ANSI string of exactly ``width`` x ``height`` cells, following the
 conventions of :mod:`tui.plotting.render` (the curve pane): legend and title in a
 header line of our own rather than plotext's boxed legend, colours from the same fixed

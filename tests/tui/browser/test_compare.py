@@ -14,10 +14,10 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 import metalab
-from tui.browse import RunRow
+from metalab.index import RunRow
 from tui.browser.app import BrowserApp, BrowserScreen
-from tui.browser.artifact_preview import ArtifactPreviewScreen
-from tui.browser.compare import HINT, ComparePane, build_compare
+from tui.browser.compare.artifact_preview import ArtifactPreviewScreen
+from tui.browser.compare.tab import HINT, ComparePane, build_compare
 from tui.browser.messages import StateChanged
 from tui.widgets.curve_plot import CurvePlot
 

@@ -15,10 +15,10 @@ import pytest
 from textual.widgets import DataTable, Static
 
 import metalab
-from tui.browse.stats import auto_bins
+from metalab.index.stats import auto_bins
 from tui.browser import BrowserApp
-from tui.browser.experiment_detail import DistributionView, ManifestScreen
-from tui.browser.experiments import ExperimentsPane
+from tui.browser.experiments.detail import DistributionView, ManifestScreen
+from tui.browser.experiments.tab import ExperimentsPane
 from tui.widgets.scalar_plot import ScalarPlot
 
 SIZE = (160, 48)

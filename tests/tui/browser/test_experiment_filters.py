@@ -20,7 +20,7 @@ from support.pilot import search_for
 from textual.widgets import DataTable, Static
 
 import metalab
-from tui.browse.experiment_filter import (
+from metalab.index.experiment_filter import (
     ExperimentFields,
     ExperimentTerm,
     FilterSyntaxError,
@@ -28,12 +28,12 @@ from tui.browse.experiment_filter import (
     parse_experiment_filter,
 )
 from tui.browser import BrowserApp
-from tui.browser.experiment_detail import DistributionView
-from tui.browser.experiments import ExperimentsPane
+from tui.browser.experiments.detail import DistributionView
+from tui.browser.experiments.tab import ExperimentsPane
 from tui.browser.pills import PillBar
 from tui.browser.run_detail import RunDetailScreen
-from tui.browser.runs import RunsPane
-from tui.browser.search import EXPERIMENTS_FILTER, SearchScreen
+from tui.browser.runs.tab import RunsPane
+from tui.browser.search_dialog import EXPERIMENTS_FILTER, SearchScreen
 from tui.widgets.scalar_plot import ScalarPlot
 
 SIZE = (160, 60)

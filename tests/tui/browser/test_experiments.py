@@ -15,10 +15,10 @@ from typing import Any
 from textual.widgets import DataTable, Input, Static
 
 import metalab
-from tui.browse.experiment_filter import filter_experiments, parse_experiment_filter
+from metalab.index.experiment_filter import filter_experiments, parse_experiment_filter
 from tui.browser import BrowserApp
-from tui.browser.experiment_overview import describe_distribution, describe_params
-from tui.browser.experiments import EXPERIMENT_COLUMNS, ExperimentsPane
+from tui.browser.experiments.overview import describe_distribution, describe_params
+from tui.browser.experiments.tab import EXPERIMENT_COLUMNS, ExperimentsPane
 from tui.browser.grid import VirtualGrid
 
 SIZE = (160, 48)

@@ -21,7 +21,7 @@ from textual.widgets import DataTable
 import metalab
 from tui.browser import BrowserApp
 from tui.browser.grid import VirtualGrid
-from tui.browser.runs import RunsPane
+from tui.browser.runs.tab import RunsPane
 
 SIZE = (160, 48)
 WAIT = 20.0

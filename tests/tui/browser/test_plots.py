@@ -32,7 +32,7 @@ from textual.widgets import DataTable, Select, TabbedContent
 
 from tui.browser import BrowserApp
 from tui.browser.messages import ScopeChanged, StateChanged
-from tui.browser.plots import PlotsPane
+from tui.browser.plots.tab import PlotsPane
 from tui.plotting.scalar import ScalarChart
 from tui.widgets.curve_plot import CurvePlot
 from tui.widgets.scalar_plot import ScalarPlot
@@ -493,7 +493,7 @@ async def test_curves_from_a_reference_format_tree(reference_tree: Path) -> None
 
 
 async def test_an_empty_scope_draws_a_message_not_an_error(curve_fit: Path) -> None:
-    from tui.browse import parse_filter
+    from metalab.index import parse_filter
 
     app = BrowserApp(curve_fit)
     async with app.run_test(size=SIZE) as pilot:

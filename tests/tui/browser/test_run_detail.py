@@ -17,7 +17,7 @@ from support.pilot import open_run
 from textual.geometry import Region
 
 import metalab
-from tui.browse import TreeIndex
+from metalab.index import TreeIndex
 from tui.browser import run_detail
 from tui.browser.app import BrowserApp, BrowserScreen
 from tui.browser.run_detail import (
@@ -30,7 +30,6 @@ from tui.browser.run_detail import (
     status_headline,
 )
 from tui.plotting.reduce import smooth_ema
-from tui.screens.dialogs import HelpScreen
 from tui.widgets.artifact_view import (
     ArraysView,
     ArrayTable,
@@ -43,6 +42,7 @@ from tui.widgets.artifact_view import (
     heatmap_lines,
 )
 from tui.widgets.curve_plot import CurvePlot
+from tui.widgets.dialogs import HelpScreen
 
 SIZE = (160, 48)
 
@@ -410,7 +410,7 @@ def _make_running(folder: Path, run_id: str, *, age: float = 0.0) -> Path:
 async def test_follow_mode_appends_lines_while_the_run_is_live(
     fixed: Path, wait_until, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(run_detail, "POLL_EVERY", 0.2)
+    monkeypatch.setattr(run_detail.polling, "POLL_EVERY", 0.2)
     run_id = "2b3c4d5e6f708192"
     folder = fixed / "demo_1"
     record_path = _make_running(folder, run_id)

@@ -27,10 +27,10 @@ from textual.geometry import Region
 from textual.widgets import DataTable, Static
 
 import metalab
-from tui.browse import format_cell
-from tui.browse.stats import auto_bins
+from metalab.index import format_cell
+from metalab.index.stats import auto_bins
 from tui.browser.app import BrowserApp
-from tui.browser.experiment_detail import DistributionView
+from tui.browser.experiments.detail import DistributionView
 from tui.browser.run_detail import RunDetailScreen
 from tui.plotting.render import PALETTE
 from tui.plotting.scalar import (

@@ -19,13 +19,13 @@ from typing import Any
 from textual.widgets import Button, Input, Static
 
 import metalab
-from tui.browse import format_cell
+from metalab.index import format_cell
 from tui.browser import BrowserApp
 from tui.browser.columns import ColumnPicker, theme_color
 from tui.browser.grid import VirtualGrid
 from tui.browser.messages import ScopeChanged
 from tui.browser.run_detail import RunDetailScreen
-from tui.browser.runs import RunsPane
+from tui.browser.runs.tab import RunsPane
 
 SIZE = (160, 48)
 TOY = "toy:1"

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from tui.browser import BrowserApp
-from tui.browser.experiments import ExperimentsPane
-from tui.browser.plots import PlotsPane
-from tui.browser.runs import RunsPane
+from tui.browser.experiments.tab import ExperimentsPane
+from tui.browser.plots.tab import PlotsPane
+from tui.browser.runs.tab import RunsPane
 from tui.browser.saved_view import SavedView, load_view, save_view, state_file
 from tui.cli import build_browse_parser
 

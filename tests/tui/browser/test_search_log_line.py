@@ -23,11 +23,11 @@ from support.pilot import search_for
 from textual.app import App, ComposeResult
 from textual.widgets import Input, TabbedContent
 
-from tui.browse import TreeIndex, iter_log_hits
-from tui.browse.search import SearchHit
+from metalab.index import TreeIndex, iter_log_hits
+from metalab.index.search import SearchHit
 from tui.browser import BrowserApp, run_detail
 from tui.browser.run_detail import LogLine, RunDetailScreen, RunLog
-from tui.browser.search import SearchScreen, log_line
+from tui.browser.search_dialog import SearchScreen, log_line
 
 SIZE = (160, 48)
 RUN_ID = "1a2b3c4d5e6f7081"
@@ -226,7 +226,7 @@ async def test_other_hits_still_open_the_run_on_its_overview(tree: Path, wait_un
 async def test_a_live_log_opened_at_a_line_stops_following_until_f(
     tree: Path, wait_until: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(run_detail, "POLL_EVERY", 0.2)
+    monkeypatch.setattr(run_detail.polling, "POLL_EVERY", 0.2)
     _make_running(tree, RUN_ID)
     # the match near the end: centred, the view is at the end of the log, where a
     # following log would scroll on with each new line

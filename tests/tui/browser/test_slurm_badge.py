@@ -1,4 +1,4 @@
-"""The SLURM badge (tui.browser.slurm_badge) in a tiny app, with fake ``squeue`` and
+"""The SLURM badge (tui.browser.experiments.slurm_badge) in a tiny app, with fake ``squeue`` and
 ``sacct`` first on PATH: what it says, when it hides, and that it follows the scheduler."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from tui.browser import BrowserApp
-from tui.browser.slurm_badge import SlurmBadge
+from tui.browser.experiments.slurm_badge import SlurmBadge
 
 # 18 tasks: 3 running, 2 pending, 11 completed, 1 failed (and 1 unaccounted for)
 SQUEUE_OUT = "4242_[16-17%4] PENDING\n4242_13 RUNNING\n4242_14 RUNNING\n4242_15 RUNNING\n"

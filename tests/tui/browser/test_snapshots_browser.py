@@ -15,7 +15,7 @@ from textual.widgets import Input
 
 from tui.browser import BrowserApp
 from tui.browser.messages import ScopeChanged
-from tui.browser.search import SearchScreen
+from tui.browser.search_dialog import SearchScreen
 
 SIZE = (160, 48)
 

@@ -29,14 +29,16 @@ from support.trees import FIXED_NOW
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
-from tui.browse.export import export_filename
-from tui.browser import BrowserApp, export_dialog, runs
+from metalab.index.export import export_filename
+from tui.browser import BrowserApp
 from tui.browser.app import BrowserScreen
-from tui.browser.experiment_detail import ManifestScreen
-from tui.browser.experiments import ExperimentsPane
-from tui.browser.export_dialog import ExportDialog
+from tui.browser.experiments.detail import ManifestScreen
+from tui.browser.experiments.tab import ExperimentsPane
 from tui.browser.messages import ScopeChanged
 from tui.browser.run_detail import RunDetailScreen
+from tui.browser.runs import export_dialog
+from tui.browser.runs import tab as runs_tab
+from tui.browser.runs.export_dialog import ExportDialog
 from tui.widgets.artifact_view import ArtifactView, MatrixView
 
 SIZE = (160, 48)
@@ -183,7 +185,7 @@ def pinned_export(monkeypatch: pytest.MonkeyPatch) -> None:
         export_dialog, "export_filename", functools.partial(export_filename, now=now)
     )
     monkeypatch.setattr(export_dialog, "parquet_available", lambda: True)
-    monkeypatch.setattr(runs, "ExportDialog", functools.partial(ExportDialog, cwd=EXPORT_CWD))
+    monkeypatch.setattr(runs_tab, "ExportDialog", functools.partial(ExportDialog, cwd=EXPORT_CWD))
 
 
 def test_export_dialog(

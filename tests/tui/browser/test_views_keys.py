@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tui.browser import BrowserApp
-from tui.browser.plots import PlotsPane
+from tui.browser.plots.tab import PlotsPane
 from tui.browser.state import BrowseState
 
 

@@ -24,14 +24,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import tui.app
+import tui.live.app
 from metalab.config import ExperimentSpec, load_experiments
-from tui.app import MetalabApp
-from tui.cli import RunOptions
-from tui.screens.dashboard import DashboardScreen
-from tui.session import SweepSession
+from tui.live.app import MetalabApp
+from tui.live.dashboard import DashboardScreen
+from tui.live.runs_table import RunsTable
+from tui.live.session import SweepSession
+from tui.options import RunOptions
 from tui.widgets.curve_plot import CurvePlot
-from tui.widgets.runs_table import RunsTable
 
 HERE = Path(__file__).resolve().parent
 EXPERIMENTS = HERE / "experiments.toml"
@@ -61,7 +61,7 @@ class FixedSession(SweepSession):
 
 class SnapshotApp(MetalabApp):
     # a relative CSS_PATH is read from the subclass's folder: point at the real one
-    CSS_PATH = str(Path(tui.app.__file__).resolve().parent / "styles" / "app.tcss")
+    CSS_PATH = str(Path(tui.live.app.__file__).resolve().parent / "app.tcss")
 
     def make_session(self, spec: ExperimentSpec) -> SweepSession:
         return FixedSession(spec, self.options)

@@ -51,6 +51,7 @@ from tui.browser.run_detail.metrics import (
     metric_places,
 )
 from tui.browser.run_detail.overview import STALE_AFTER, format_duration, status_headline
+from tui.browser.run_detail.polling import POLL_EVERY
 from tui.browser.run_detail.screen import RunDetailScreen
 
 __all__ = [
@@ -66,8 +67,3 @@ __all__ = [
     "metric_places",
     "status_headline",
 ]
-
-POLL_EVERY = 1.0
-"""Seconds between polls of a live run (record, logs, curve). Read from here before
-each poll is scheduled (:func:`.polling.poll_interval`), so setting it on this
-package takes effect."""

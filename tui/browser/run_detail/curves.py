@@ -20,8 +20,8 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from metalab.index import format_cell
 from metalab.results import Run
-from tui.browse import format_cell
 from tui.browser.run_detail.tab import RunTab
 from tui.plotting.reduce import smooth_ema
 from tui.plotting.render import Series

@@ -8,7 +8,7 @@ lower value is the better one is guessed from the metric's name
 
 Under the table, the metric under the cursor is drawn as its distribution over the
 experiment's runs with this run marked (atlas's run page), by the experiments tab's
-:class:`~tui.browser.experiment_detail.DistributionView`, from the same table the ranks
+:class:`~tui.browser.experiments.detail.DistributionView`, from the same table the ranks
 come from. Which metric that is, and what to say for one that cannot be drawn (a bool,
 a string), is decided here: :func:`default_metric`, :func:`find_place`,
 :func:`distribution_note`; :class:`MetricsTab` is the tab that shows them.
@@ -25,9 +25,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static, TabPane
 
-from tui.browse import Table, format_cell
-from tui.browse.stats import describe, rank
-from tui.browser.experiment_detail import DistributionView
+from metalab.index import Table, format_cell
+from metalab.index.stats import describe, rank
+from tui.browser.experiments.detail import DistributionView
 
 if TYPE_CHECKING:
     from tui.browser.state import BrowseState

@@ -22,8 +22,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, ScrollableContainer, Vertical, VerticalScroll
 from textual.widgets import Static, TabPane
 
+from metalab.index import RunRow, Table, format_cell
 from metalab.types import RunRecord
-from tui.browse import RunRow, Table, format_cell
 
 __all__ = [
     "HEADLINE_PARAMS",

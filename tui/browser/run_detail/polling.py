@@ -1,7 +1,7 @@
 """Following a live run: what each poll reads, and how long until the next one.
 
 Why a module of its own: while the record says ``running`` the screen polls every
-:data:`~tui.browser.run_detail.POLL_EVERY` seconds, scheduling the next poll only once
+:data:`POLL_EVERY` seconds, scheduling the next poll only once
 the last one's result has been shown, so polls never overlap. Each poll runs
 :func:`read_poll` on a worker thread: the record afresh, the logs from the byte
 offsets already shown, and the curve on display. Once the status is final the screen
@@ -21,6 +21,9 @@ from tui.browser.run_detail.snapshot import file_mtime
 
 __all__ = ["FINAL", "Poll", "poll_interval", "read_poll"]
 
+POLL_EVERY = 1.0
+"""Seconds between polls of a live run (record, logs, curve)."""
+
 FINAL = ("success", "failed", "cancelled")
 """Statuses after which a run no longer changes (nothing left to follow)."""
 
@@ -36,11 +39,9 @@ class Poll:
 
 
 def poll_interval() -> float:
-    """Seconds until the next poll: :data:`tui.browser.run_detail.POLL_EVERY`, looked up
-    on the package each time, so that setting it there takes effect (the tests do)."""
-    from tui.browser import run_detail
-
-    return run_detail.POLL_EVERY
+    """Seconds until the next poll: :data:`POLL_EVERY`, looked up each time, so that
+    setting it on this module takes effect (the tests do)."""
+    return POLL_EVERY
 
 
 def read_poll(

@@ -22,8 +22,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static, TabbedContent
 from textual.worker import Worker
 
+from metalab.index import RunRow
 from metalab.results import Run
-from tui.browse import RunRow
 from tui.browser.run_detail.artifacts import ArtifactsTab
 from tui.browser.run_detail.curves import CurvesTab
 from tui.browser.run_detail.logs import LogLine, RunLog
@@ -43,7 +43,7 @@ from tui.browser.run_detail.polling import FINAL, Poll, poll_interval, read_poll
 from tui.browser.run_detail.snapshot import Snapshot, read_snapshot
 from tui.browser.run_detail.tab import TabAttribute, report_failed_read
 from tui.browser.state import BrowseState
-from tui.screens.dialogs import HelpScreen
+from tui.widgets.dialogs import HelpScreen, binding_rows
 
 __all__ = ["RunDetailScreen"]
 
@@ -347,5 +347,5 @@ class RunDetailScreen(Screen[None]):
         self.set_focus(self.query_one("#log-filter", Input))
 
     def action_help(self) -> None:
-        rows = [(b.key, b.description) for b in self.BINDINGS if isinstance(b, Binding)]
+        rows = binding_rows(self.app, self.BINDINGS)
         self.app.push_screen(HelpScreen(f"Run {self.run_id[:12]}", rows))

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from metalab.index import RunRow, TreeIndex
 from metalab.results import Run
 from metalab.types import ArtifactDescriptor
-from tui.browse import RunRow, TreeIndex
 from tui.browser.run_detail.artifacts import list_items
 from tui.browser.run_detail.metrics import MetricPlace, metric_places
 from tui.widgets.artifact_view import ArtifactItem

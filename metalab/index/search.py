@@ -1,0 +1,441 @@
+"""Global search (atlas's Ctrl+K dialog): run ids, field names and values, tags, logs.
+
+Everything but the logs is answered from the index's tables, so it is instant and
+needs no disk access; hits are grouped by category, a few per category with the total
+count, and each hit that stands for a set of runs carries a runs-table ``filter``
+(e.g. ``params.optimizer=adam``) so the UI can open exactly those runs, which atlas's
+dialog could not do for run categories.
+
+Log text is different: logs can be large and many, so :func:`iter_log_hits` scans
+lazily, newest runs first, at most ``max_runs`` runs, reading each log line by line and
+stopping at its first match; it yields as it goes, so a UI worker can show hits while
+scanning and stop early. Each hit is the first matching line of one run's log, cut to
+80 characters around the match, with the log's name, the line's number and the matched
+text, so the UI can open the log at that line.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from metalab.index.filter_language import Condition, parse_value
+from metalab.index.tree import ExperimentIndex, Table, TreeIndex
+
+__all__ = [
+    "CATEGORIES",
+    "SearchHit",
+    "SearchResults",
+    "iter_log_hits",
+    "search_tree",
+    "search_logs",
+    "snippet",
+]
+
+CATEGORIES = {
+    "experiment": "Experiments",
+    "run": "Runs",
+    "param_name": "Parameters",
+    "metric_name": "Metrics",
+    "derived_name": "Derived metrics",
+    "param_value": "Parameter values",
+    "metric_value": "Metric values",
+    "derived_value": "Derived values",
+    "fingerprint": "Fingerprints",
+    "artifact": "Artifacts",
+    "tag": "Tags",
+    "error": "Errors",
+    "log": "Logs",
+}
+"""Categories in display order, with their headings."""
+
+MAX_LOG_BYTES = 16 * 1024 * 1024
+"""A log is read at most this far when searching it."""
+
+_GROUP_CATEGORY = {"params": "param", "metrics": "metric", "derived": "derived"}
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One search result; ``filter`` (when set) is runs-table filter text for its runs.
+
+    A ``log`` hit also says where it is, so the UI can open the log at it rather than at
+    its top: ``log`` (the log's name, e.g. ``run``), ``line_no`` (1-based, counted as a
+    text-mode read of the file counts) and ``match`` (the matched text as the line has
+    it, for highlighting it there).
+    """
+
+    category: str
+    experiment: str
+    text: str
+    run_id: str | None = None
+    field: str | None = None
+    value: Any = None
+    count: int = 1
+    filter: str | None = None
+    log: str | None = None
+    line_no: int | None = None
+    match: str | None = None
+
+
+@dataclass
+class SearchResults:
+    """Hits by category (in :data:`CATEGORIES` order), a few each, with full counts."""
+
+    query: str
+    hits: dict[str, list[SearchHit]] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)
+    truncated: bool = False
+    """The log scan stopped at its cap of runs or hits: more may match."""
+    note: str = ""
+    experiments: dict[str, set[str]] = field(default_factory=dict)
+    """The experiments with hits, by category (all of them, not just those kept)."""
+
+    def add(self, hit: SearchHit, limit: int) -> None:
+        self.totals[hit.category] = self.totals.get(hit.category, 0) + 1
+        self.experiments.setdefault(hit.category, set()).add(hit.experiment)
+        bucket = self.hits.setdefault(hit.category, [])
+        if len(bucket) < limit:
+            bucket.append(hit)
+
+    def __bool__(self) -> bool:
+        return bool(self.totals)
+
+    def categories(self) -> list[str]:
+        return [c for c in CATEGORIES if self.hits.get(c)]
+
+    def all(self) -> list[SearchHit]:
+        return [h for c in self.categories() for h in self.hits[c]]
+
+
+def _experiments(index: TreeIndex, experiment: str | None) -> list[ExperimentIndex]:
+    return [index.experiment(experiment)] if experiment else index.experiments
+
+
+def _contains(col_lower: np.ndarray, needle: str) -> np.ndarray:
+    lower = col_lower.tolist()
+    return np.fromiter((needle in s for s in lower), dtype=bool, count=len(lower))
+
+
+def _filter_text(name: str, value: Any) -> str:
+    text = "true" if value is True else "false" if value is False else str(value)
+    return Condition(field=name, op="=", values=(value,), texts=(text,)).token
+
+
+def _short(name: str) -> str:
+    return name.split(".", 1)[1] if "." in name else name
+
+
+def search_tree(
+    index: TreeIndex,
+    query: str,
+    *,
+    experiment: str | None = None,
+    limit: int = 5,
+    min_chars: int = 2,
+) -> SearchResults:
+    """Search everything but logs (see :func:`search_logs`); case-insensitive.
+
+    Args:
+        experiment: one experiment's key, or None for every experiment.
+        limit: hits kept per category (``totals`` counts them all).
+        min_chars: shorter queries return nothing, as atlas does.
+    """
+    q = query.strip()
+    out = SearchResults(query=q)
+    if len(q) < min_chars:
+        out.note = f"type at least {min_chars} characters"
+        return out
+    needle = q.lower()
+    number = parse_value(q)
+    is_number = isinstance(number, int | float) and not isinstance(number, bool)
+    for exp in _experiments(index, experiment):
+        summary = exp.summary()
+        texts = (summary.experiment_id, summary.name, summary.description, exp.path.name)
+        if any(needle in t.lower() for t in texts if t):
+            out.add(
+                SearchHit(
+                    category="experiment",
+                    experiment=exp.key,
+                    text=f"{summary.experiment_id}  ({summary.n_runs} runs)",
+                    count=summary.n_runs,
+                ),
+                limit,
+            )
+        for tag in summary.tags:
+            if needle in tag.lower():
+                out.add(
+                    SearchHit("tag", exp.key, f"experiment tag {tag}", value=tag, count=0), limit
+                )
+        _search_table(exp.key, exp.table, needle, number if is_number else None, out, limit)
+    return out
+
+
+def _search_table(
+    key: str, table: Table, needle: str, number: float | None, out: SearchResults, limit: int
+) -> None:
+    if not table.n:
+        return
+    run_ids = table.column("record.run_id")
+    status = table.column("record.status").values
+    for i in np.flatnonzero(_contains(run_ids.lower(), needle)).tolist():
+        out.add(
+            SearchHit("run", key, f"{run_ids.values[i]}  {status[i]}", run_id=run_ids.values[i]),
+            limit,
+        )
+    for name in table.names():
+        group = name.split(".", 1)[0]
+        col = table.column(name)
+        if group in _GROUP_CATEGORY:
+            cat = _GROUP_CATEGORY[group]
+            if needle in col.key.lower():
+                count = int(col.present.sum())
+                out.add(
+                    SearchHit(
+                        f"{cat}_name", key, f"{name}  ({count} runs)", field=name, count=count
+                    ),  # fmt: skip
+                    limit,
+                )
+            _value_hits(key, col, needle, number, f"{cat}_value", out, limit)
+        elif name in ("record.seed_fingerprint", "record.params_fingerprint",
+                      "record.context_fingerprint"):  # fmt: skip
+            _value_hits(key, col, needle, None, "fingerprint", out, limit)
+        elif name in ("record.error_type", "record.error_message"):
+            _value_hits(key, col, needle, None, "error", out, limit)
+        elif name in ("record.tags", "record.artifacts"):
+            _list_hits(key, col, needle, "tag" if name == "record.tags" else "artifact", out, limit)
+
+
+def _value_hits(
+    key: str,
+    col: Any,
+    needle: str,
+    number: float | None,
+    category: str,
+    out: SearchResults,
+    limit: int,
+) -> None:
+    """One hit per distinct matching value of a column, with how many runs have it."""
+    if col.kind in ("numeric", "time"):
+        if number is None or col.kind == "time":
+            return
+        info = col.info()
+        if info.min is None or info.max is None or not info.min <= number <= info.max:
+            return
+        with np.errstate(invalid="ignore"):
+            hit = col.present & (np.abs(col.num - number) <= 1e-9 * max(abs(number), 1e-300))
+        count = int(hit.sum())
+        if count:
+            shown = col.values[np.flatnonzero(hit)[0]]
+            out.add(
+                SearchHit(
+                    category,
+                    key,
+                    f"{col.name} = {shown}  ({count} runs)",
+                    field=col.name,
+                    value=shown,
+                    count=count,
+                    filter=_filter_text(col.name, shown),
+                ),
+                limit,
+            )
+        return
+    hit = col.present & _contains(col.lower(), needle)
+    if not hit.any():
+        return
+    counts: Counter[Any] = Counter()
+    firsts: dict[Any, Any] = {}
+    for v in col.values[hit].tolist():
+        k = repr(v) if isinstance(v, list | dict) else v
+        counts[k] += 1
+        firsts.setdefault(k, v)
+    for k, count in counts.most_common():
+        value = firsts[k]
+        filt = None if isinstance(value, list | dict) else _filter_text(col.name, value)
+        shown = str(value)
+        if len(shown) > 60:
+            shown = shown[:59] + "…"
+        out.add(
+            SearchHit(
+                category,
+                key,
+                f"{_short(col.name)} = {shown}  ({count} runs)",
+                field=col.name,
+                value=value,
+                count=count,
+                filter=filt,
+            ),
+            limit,
+        )
+
+
+def _list_hits(
+    key: str, col: Any, needle: str, category: str, out: SearchResults, limit: int
+) -> None:
+    """Comma-joined name lists (tags, artifact names): one hit per matching name."""
+    counts: Counter[str] = Counter()
+    for joined in col.values[col.present].tolist():
+        for item in str(joined).split(","):
+            if needle in item.lower():
+                counts[item] += 1
+    what = "run tag" if category == "tag" else "artifact"
+    for item, count in counts.most_common():
+        out.add(
+            SearchHit(
+                category,
+                key,
+                f"{what} {item}  ({count} runs)",
+                field=col.name,
+                value=item,
+                count=count,
+                filter=Condition(col.name, "~", (item,), (item,)).token,
+            ),
+            limit,
+        )
+
+
+# -- logs -----------------------------------------------------------------------------------
+
+
+def snippet(line: str, start: int, length: int, width: int = 80) -> str:
+    """``line`` cut to ``width`` characters around the match at ``start``, with ``…``.
+
+    Most of the room goes to what follows the match (a quarter, at most 16 characters,
+    to what precedes it): in a log line the match is usually the start of what the user
+    wants to read, and before it come a timestamp and the logger's name."""
+    line = line.rstrip("\r\n").replace("\t", " ")
+    if len(line) <= width:
+        return line
+    room = width - length
+    left = max(0, min(start - min(room // 4, 16), len(line) - width))
+    piece = line[left : left + width]
+    if left > 0:
+        piece = "…" + piece[1:]
+    if left + width < len(line):
+        piece = piece[:-1] + "…"
+    return piece
+
+
+def _log_files(exp: ExperimentIndex) -> dict[str, list[str]]:
+    """``{run_id: [log file names]}`` from one listing of ``logs/``."""
+    out: dict[str, list[str]] = {}
+    try:
+        with os.scandir(exp.path / "logs") as entries:
+            names = sorted(e.name for e in entries if e.name.endswith(".log"))
+    except OSError:
+        return out
+    for name in names:
+        run_id, sep, _ = name.partition("_")
+        if sep:
+            out.setdefault(run_id, []).append(name)
+    return out
+
+
+def _first_match(path: os.PathLike[str] | str, needle: str) -> tuple[int, str, int] | None:
+    read = 0
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for number, line in enumerate(fh, 1):
+                read += len(line)
+                at = line.lower().find(needle)
+                if at >= 0:
+                    return number, line, at
+                if read > MAX_LOG_BYTES:
+                    break
+    except OSError:
+        return None
+    return None
+
+
+def _matched(line: str, at: int, needle: str) -> str:
+    """The text of ``line`` that matched ``needle`` at ``at`` of its lowercased form, in
+    the line's own case; the needle itself where lowercasing changed the line's length
+    (a few non-ASCII letters), so the offset no longer points into the line."""
+    found = line[at : at + len(needle)]
+    return found if found.lower() == needle else needle
+
+
+def iter_log_hits(
+    index: TreeIndex,
+    query: str,
+    *,
+    experiment: str | None = None,
+    max_runs: int = 500,
+    width: int = 80,
+    cancelled: Callable[[], bool] | None = None,
+    state: dict[str, Any] | None = None,
+) -> Iterator[SearchHit]:
+    """Yield the first matching line of each run's logs, newest runs first.
+
+    Scans at most ``max_runs`` runs (``state["truncated"]`` is set when more exist);
+    ``cancelled`` is polled between files so a UI worker can stop it.
+    """
+    needle = query.strip().lower()
+    if not needle:
+        return
+    runs: list[tuple[float, str, ExperimentIndex]] = []
+    for exp in _experiments(index, experiment):
+        for row in exp.rows:
+            ts = row.started_ts if row.started_ts is not None else -math.inf
+            runs.append((ts, row.run_id, exp))
+    runs.sort(key=lambda r: (r[0], r[1]), reverse=True)
+    if state is not None:
+        state["truncated"] = len(runs) > max_runs
+    listings: dict[str, dict[str, list[str]]] = {}
+    for _ts, run_id, exp in runs[:max_runs]:
+        files = listings.get(exp.key)
+        if files is None:
+            files = listings[exp.key] = _log_files(exp)
+        for name in files.get(run_id, []):
+            if cancelled is not None and cancelled():
+                return
+            found = _first_match(exp.path / "logs" / name, needle)
+            if found is None:
+                continue
+            number, line, at = found
+            log = name[len(run_id) + 1 : -len(".log")]
+            yield SearchHit(
+                category="log",
+                experiment=exp.key,
+                text=snippet(line, at, len(needle), width),
+                run_id=run_id,
+                log=log,
+                line_no=number,
+                match=_matched(line, at, needle),
+            )
+
+
+def search_logs(
+    index: TreeIndex,
+    query: str,
+    *,
+    experiment: str | None = None,
+    max_runs: int = 500,
+    max_hits: int = 50,
+    limit: int | None = None,
+    width: int = 80,
+    min_chars: int = 2,
+) -> SearchResults:
+    """Log hits as :class:`SearchResults` (category ``log``, up to ``limit`` kept, default
+    all ``max_hits``); ``truncated`` when a cap stopped the scan."""
+    q = query.strip()
+    out = SearchResults(query=q)
+    if len(q) < min_chars:
+        out.note = f"type at least {min_chars} characters"
+        return out
+    state: dict[str, Any] = {}
+    for n, hit in enumerate(
+        iter_log_hits(index, q, experiment=experiment, max_runs=max_runs, width=width, state=state)
+    ):
+        if n >= max_hits:
+            out.truncated = True
+            break
+        out.add(hit, limit if limit is not None else max_hits)
+    out.truncated = out.truncated or bool(state.get("truncated"))
+    return out

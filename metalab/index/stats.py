@@ -1,0 +1,606 @@
+"""Statistics behind the plots: aggregates over replicates, error bars, bins, curve bands.
+
+Why here and not in the plotting code: the numbers a plot shows (a mean over 3
+replicates, its 95% confidence interval, how many runs are behind a point) must be
+testable against numpy without a terminal, and the same aggregation serves scatter,
+line and bar charts, the compare view and exports.
+
+* :func:`aggregate` buckets rows by (group, exact x) and reduces y with mean, median,
+  min, max or count; error bars are the sample standard deviation (n-1), the standard
+  error, or a 95% confidence interval ``t(0.975, n-1) * sd / sqrt(n)`` from Student's t
+  (unlike atlas, which used a table and 1.96 beyond n=30). Each point carries ``n`` and
+  the rows behind it, so a UI can drill into them.
+* :func:`t_quantile` inverts Student's t CDF, written via the regularized incomplete
+  beta function (a continued fraction) and bisection: no scipy.
+* :func:`histogram` bins with atlas's rule (min of Sturges and sqrt(n), clamped 5-50)
+  or a given count; groups share the bins.
+* :func:`curve_band` puts several (steps, values) curves on one step grid and gives a
+  centre line with a band (std, sem or ci95) and ``n`` per step: a param's replicates
+  drawn as one mean curve. Smoothing is left to the plotting code.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from metalab.index.tree import Table
+
+__all__ = [
+    "AGGREGATES",
+    "ERROR_BARS",
+    "CurveBand",
+    "Histogram",
+    "Plot",
+    "Point",
+    "Series",
+    "Spread",
+    "aggregate",
+    "aggregate_table",
+    "auto_bins",
+    "curve_band",
+    "curve_bands",
+    "describe",
+    "histogram",
+    "rank",
+    "t_cdf",
+    "t_quantile",
+]
+
+AGGREGATES = ("mean", "median", "min", "max", "count", "none")
+"""``none`` keeps one point per run."""
+ERROR_BARS = ("none", "std", "sem", "ci95")
+
+MISSING_GROUP = "(none)"
+
+
+# -- Student's t -------------------------------------------------------------------------------
+
+
+def _beta_cf(a: float, b: float, x: float) -> float:
+    """Continued fraction of the incomplete beta function (modified Lentz)."""
+    tiny = 1e-300
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c = 1.0
+    d = 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 500):
+        m2 = 2 * m
+        for aa in (
+            m * (b - m) * x / ((qam + m2) * (a + m2)),
+            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
+        ):
+            d = 1.0 + aa * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + aa / c
+            c = c if abs(c) > tiny else tiny
+            step = d * c
+            h *= step
+        if abs(step - 1.0) < 1e-15:
+            break
+    return h
+
+
+def _betainc(a: float, b: float, x: float) -> float:
+    """The regularized incomplete beta function I_x(a, b)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    log_front = (
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
+    if x < (a + 1.0) / (a + b + 2.0):
+        return math.exp(log_front) * _beta_cf(a, b, x) / a
+    return 1.0 - math.exp(log_front) * _beta_cf(b, a, 1.0 - x) / b
+
+
+def t_cdf(t: float, df: float) -> float:
+    """P(T <= t) for Student's t with ``df`` degrees of freedom (inf: the normal)."""
+    if math.isinf(df):
+        return 0.5 * math.erfc(-t / math.sqrt(2.0))
+    tail = 0.5 * _betainc(df / 2.0, 0.5, df / (df + t * t))
+    return 1.0 - tail if t >= 0 else tail
+
+
+@functools.lru_cache(maxsize=1024)
+def t_quantile(p: float, df: float) -> float:
+    """The ``p`` quantile of Student's t with ``df`` degrees of freedom.
+
+    ``t_quantile(0.975, 10)`` is 2.228..., the factor of a 95% confidence interval
+    over 11 values. ``df`` may be fractional or ``inf`` (the normal distribution).
+
+    Raises:
+        ValueError: ``p`` outside (0, 1) or ``df`` not positive.
+    """
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"t_quantile needs 0 < p < 1, got {p}")
+    if not df > 0:
+        raise ValueError(f"t_quantile needs df > 0, got {df}")
+    if p == 0.5:
+        return 0.0
+    if p < 0.5:
+        return -t_quantile(1.0 - p, df)
+    if math.isinf(df):
+        lo, hi = 0.0, 40.0
+        for _ in range(200):
+            mid = (lo + hi) / 2.0
+            if mid in (lo, hi):
+                break
+            lo, hi = (mid, hi) if t_cdf(mid, df) < p else (lo, mid)
+        return (lo + hi) / 2.0
+    # Solve I_x(df/2, 1/2) = 2(1-p) for x = df / (df + t^2); I_x grows with x.
+    target = 2.0 * (1.0 - p)
+    a = df / 2.0
+    lo, hi = 0.0, 1.0
+    for _ in range(2000):
+        mid = (lo + hi) / 2.0
+        if mid in (lo, hi):
+            break
+        if _betainc(a, 0.5, mid) < target:
+            lo = mid
+        else:
+            hi = mid
+    x = (lo + hi) / 2.0
+    return math.sqrt(df * (1.0 - x) / x)
+
+
+# -- spreads --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Summary of one bucket of values (NaN where undefined, e.g. std with n < 2)."""
+
+    n: int
+    mean: float
+    median: float
+    min: float
+    max: float
+    std: float
+    sem: float
+    ci95: float
+    """Half-width of the 95% confidence interval of the mean."""
+    q1: float
+    q3: float
+
+    def value(self, agg: str) -> float:
+        if agg == "count":
+            return float(self.n)
+        return float(getattr(self, agg))
+
+    def error(self, kind: str) -> float:
+        """Half-width of an error bar: ``std``, ``sem``, ``ci95``, or NaN for ``none``."""
+        if kind in (None, "none"):
+            return math.nan
+        if kind not in ("std", "sem", "ci95"):
+            raise ValueError(f"unknown error bar {kind!r}; use one of {', '.join(ERROR_BARS)}")
+        return float(getattr(self, kind))
+
+
+def describe(values: Sequence[float] | np.ndarray) -> Spread:
+    """n, mean, median, min, max, std (n-1), sem, ci95 half-width, quartiles (finite values)."""
+    arr = np.asarray(values, dtype=float)
+    arr = arr[np.isfinite(arr)]
+    n = int(arr.size)
+    if n == 0:
+        nan = math.nan
+        return Spread(0, nan, nan, nan, nan, nan, nan, nan, nan, nan)
+    std = float(arr.std(ddof=1)) if n > 1 else math.nan
+    sem = std / math.sqrt(n) if n > 1 else math.nan
+    ci = t_quantile(0.975, n - 1) * sem if n > 1 else math.nan
+    q1, median, q3 = (float(q) for q in np.percentile(arr, [25, 50, 75]))
+    return Spread(
+        n=n,
+        mean=float(arr.mean()),
+        median=median,
+        min=float(arr.min()),
+        max=float(arr.max()),
+        std=std,
+        sem=sem,
+        ci95=ci,
+        q1=q1,
+        q3=q3,
+    )
+
+
+# -- aggregation ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Point:
+    """One plotted point: the aggregate of ``n`` runs at one x (within one group)."""
+
+    x: Any
+    y: float
+    n: int
+    err: float
+    """Error-bar half-width (NaN when none, or when n < 2)."""
+    rows: np.ndarray
+    """Row indices (into the table) of the runs behind the point."""
+    spread: Spread | None = None
+
+    @property
+    def low(self) -> float:
+        return self.y - self.err if not math.isnan(self.err) else self.y
+
+    @property
+    def high(self) -> float:
+        return self.y + self.err if not math.isnan(self.err) else self.y
+
+
+@dataclass(frozen=True)
+class Series:
+    """The points of one group, in x order (numeric x ascending, categories first-seen)."""
+
+    group: Any
+    label: str
+    points: list[Point] = field(default_factory=list)
+
+    @property
+    def xs(self) -> list[Any]:
+        return [p.x for p in self.points]
+
+    @property
+    def ys(self) -> np.ndarray:
+        return np.array([p.y for p in self.points], dtype=float)
+
+    @property
+    def errs(self) -> np.ndarray:
+        return np.array([p.err for p in self.points], dtype=float)
+
+    @property
+    def ns(self) -> np.ndarray:
+        return np.array([p.n for p in self.points], dtype=int)
+
+
+def _key(value: Any) -> Any:
+    """A hashable bucket key; floats equal to ints share a bucket."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list | dict):
+        return repr(value)
+    return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+
+
+def _ordered(keys: list[Any]) -> list[Any]:
+    """Numbers ascending, then the rest in first-seen order, the missing group last."""
+    nums = sorted(k for k in keys if _is_number(k))
+    rest = [k for k in keys if not _is_number(k) and k != MISSING_GROUP]
+    return nums + rest + [k for k in keys if k == MISSING_GROUP]
+
+
+def aggregate(
+    x: Sequence[Any] | np.ndarray,
+    y: Sequence[float] | np.ndarray,
+    group: Sequence[Any] | np.ndarray | None = None,
+    *,
+    agg: str = "mean",
+    error: str = "none",
+    rows: Sequence[int] | np.ndarray | None = None,
+) -> list[Series]:
+    """Bucket runs by (group, exact x) and reduce y in each bucket.
+
+    Args:
+        x, y, group: one entry per run; runs with no x (None or NaN) or a non-finite y
+            are left out. ``group`` None puts everything in one series.
+        agg: one of :data:`AGGREGATES` (``none``: a point per run, n = 1).
+        error: one of :data:`ERROR_BARS`, a half-width around the aggregate, whatever
+            the aggregate (as atlas draws it).
+        rows: row ids to report per point (default: positions 0..n-1).
+
+    Returns:
+        One :class:`Series` per group (numbers ascending, others first-seen; missing
+        group values form the group ``"(none)"``).
+    """
+    if agg not in AGGREGATES:
+        raise ValueError(f"unknown aggregate {agg!r}; use one of {', '.join(AGGREGATES)}")
+    if error not in ERROR_BARS:
+        raise ValueError(f"unknown error bar {error!r}; use one of {', '.join(ERROR_BARS)}")
+    xs = list(x.tolist() if isinstance(x, np.ndarray) else x)
+    ys = np.asarray(y, dtype=float)
+    gs = (
+        list(group.tolist() if isinstance(group, np.ndarray) else group)
+        if group is not None
+        else None
+    )
+    ids = np.arange(len(xs)) if rows is None else np.asarray(rows)
+    if len(ys) != len(xs) or len(ids) != len(xs) or (gs is not None and len(gs) != len(xs)):
+        raise ValueError("x, y, group and rows must have one entry per run")
+    buckets: dict[Any, dict[Any, list[int]]] = {}
+    firsts: dict[tuple[Any, Any], Any] = {}
+    for i, xv in enumerate(xs):
+        if xv is None or (isinstance(xv, float) and math.isnan(xv)) or not math.isfinite(ys[i]):
+            continue
+        if gs is None:
+            g = None
+        else:
+            g = MISSING_GROUP if gs[i] is None else _key(gs[i])
+        k = _key(xv)
+        buckets.setdefault(g, {}).setdefault(k, []).append(i)
+        firsts.setdefault((g, k), xv)
+    out = []
+    for g in _ordered(list(buckets)):
+        points = []
+        for k in _ordered(list(buckets[g])):
+            members = np.asarray(buckets[g][k])
+            xv = firsts[(g, k)]
+            if agg == "none":
+                points.extend(
+                    Point(x=xv, y=float(ys[i]), n=1, err=math.nan, rows=ids[[i]]) for i in members
+                )
+                continue
+            spread = describe(ys[members])
+            points.append(
+                Point(
+                    x=xv,
+                    y=spread.value(agg),
+                    n=spread.n,
+                    err=spread.error(error),
+                    rows=ids[members],
+                    spread=spread,
+                )
+            )
+        label = "all" if g is None else str(g)
+        out.append(Series(group=g, label=label, points=points))
+    return out
+
+
+@dataclass(frozen=True)
+class Plot:
+    """Aggregated series for a chart, with what the axes need to know."""
+
+    series: list[Series]
+    x: str
+    y: str
+    group: str | None
+    agg: str
+    error: str
+    categorical_x: bool
+    """True when any x is text: the axis lists categories in first-seen order."""
+
+    @property
+    def title(self) -> str:
+        y = f"{self.agg}({_short(self.y)})" if self.agg not in ("none",) else _short(self.y)
+        by = f" (by {_short(self.group)})" if self.group else ""
+        return f"{y} vs {_short(self.x)}{by}"
+
+
+def _short(name: str) -> str:
+    return name.split(".", 1)[1] if "." in name else name
+
+
+def aggregate_table(
+    table: Table,
+    indices: Sequence[int] | np.ndarray | None,
+    x: str,
+    y: str,
+    group: str | None = None,
+    *,
+    agg: str = "mean",
+    error: str = "none",
+) -> Plot:
+    """:func:`aggregate` over columns of a runs table, for the rows ``indices``."""
+    idx = table.all_rows() if indices is None else np.asarray(indices, dtype=np.intp)
+    xcol, ycol = table.column(x), table.column(y)
+    xv: list[Any] = xcol.values[idx].tolist()
+    if xcol.kind == "time":  # plot times as POSIX seconds
+        xv = [None if v is None else t for v, t in zip(xv, xcol.num[idx].tolist(), strict=True)]
+    yv = np.where(ycol.present[idx], ycol.num[idx], np.nan)
+    gv = table.column(group).values[idx] if group else None
+    categorical = any(isinstance(v, str) for v in xv)
+    return Plot(
+        series=aggregate(xv, yv, gv, agg=agg, error=error, rows=idx),
+        x=x,
+        y=y,
+        group=group,
+        agg=agg,
+        error=error,
+        categorical_x=categorical,
+    )
+
+
+def rank(values: np.ndarray, i: int, *, descending: bool = False) -> tuple[int, int]:
+    """(place of value ``i`` among the finite values, how many) - 1 is the smallest
+    (the largest when ``descending``); ties share the better place."""
+    arr = np.asarray(values, dtype=float)
+    finite = arr[np.isfinite(arr)]
+    v = arr[i]
+    if not math.isfinite(v):
+        return 0, int(finite.size)
+    better = finite > v if descending else finite < v
+    return int(better.sum()) + 1, int(finite.size)
+
+
+# -- histograms -----------------------------------------------------------------------------
+
+
+def auto_bins(n: int) -> int:
+    """Atlas's bin count: min(Sturges ``1 + log2 n``, ``sqrt n``), clamped to 5-50."""
+    if n <= 1:
+        return 5
+    sturges = math.ceil(1 + math.log2(n))
+    root = math.ceil(math.sqrt(n))
+    return max(5, min(50, min(sturges, root)))
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Equal-width bins from min to max; ``counts[group]`` per bin, shared edges."""
+
+    edges: np.ndarray
+    counts: dict[Any, np.ndarray]
+    bin_of: np.ndarray
+    """The bin of each input value (-1 when it was left out: missing or not finite)."""
+
+    @property
+    def bins(self) -> int:
+        return len(self.edges) - 1
+
+    @property
+    def total(self) -> np.ndarray:
+        return np.sum(list(self.counts.values()), axis=0) if self.counts else np.zeros(self.bins)
+
+    def members(self, b: int) -> np.ndarray:
+        """Positions (in the input) of the values in bin ``b``."""
+        return np.flatnonzero(self.bin_of == b)
+
+
+def histogram(
+    values: Sequence[float] | np.ndarray,
+    bins: int | None = None,
+    *,
+    groups: Sequence[Any] | np.ndarray | None = None,
+    value_range: tuple[float, float] | None = None,
+) -> Histogram:
+    """Bin ``values`` (non-finite ones left out) into ``bins`` equal bins (default
+    :func:`auto_bins`); with ``groups``, one count array per group over shared bins."""
+    arr = np.asarray(values, dtype=float)
+    ok = np.isfinite(arr)
+    finite = arr[ok]
+    count = bins if bins is not None else auto_bins(int(finite.size))
+    if count < 1:
+        raise ValueError(f"a histogram needs at least 1 bin, got {count}")
+    if value_range is not None:
+        lo, hi = map(float, value_range)
+    elif finite.size:
+        lo, hi = float(finite.min()), float(finite.max())
+    else:
+        lo, hi = 0.0, 1.0
+    if hi <= lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    edges = np.linspace(lo, hi, count + 1)
+    bin_of = np.full(arr.shape, -1, dtype=np.intp)
+    inside = ok & (arr >= lo) & (arr <= hi)
+    b = np.floor((arr[inside] - lo) / (hi - lo) * count).astype(np.intp)
+    bin_of[inside] = np.clip(b, 0, count - 1)  # the max lands in the last bin
+    counts: dict[Any, np.ndarray] = {}
+    if groups is None:
+        counts[None] = np.bincount(bin_of[inside], minlength=count)
+    else:
+        gs = list(groups.tolist() if isinstance(groups, np.ndarray) else groups)
+        keys = [MISSING_GROUP if g is None else _key(g) for g in gs]
+        for g in _ordered(
+            list(dict.fromkeys(k for k, use in zip(keys, inside, strict=True) if use))
+        ):
+            sel = inside & np.array([k == g for k in keys])
+            counts[g] = np.bincount(bin_of[sel], minlength=count)
+    return Histogram(edges=edges, counts=counts, bin_of=bin_of)
+
+
+# -- curves ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CurveBand:
+    """Curves on a common step grid: a centre line, a band around it, n per step."""
+
+    steps: np.ndarray
+    center: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    n: np.ndarray
+    center_kind: str
+    band_kind: str
+
+
+def _clean_curve(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted by step (stable), one value per step (the last logged), finite values only."""
+    s = np.asarray(steps, dtype=float)
+    v = np.asarray(values, dtype=float)
+    ok = np.isfinite(s) & np.isfinite(v)
+    s, v = s[ok], v[ok]
+    order = np.argsort(s, kind="stable")
+    s, v = s[order], v[order]
+    if s.size > 1:
+        last = np.append(s[1:] != s[:-1], True)
+        s, v = s[last], v[last]
+    return s, v
+
+
+def curve_band(
+    curves: Sequence[tuple[np.ndarray, np.ndarray]],
+    *,
+    band: str = "std",
+    center: str = "mean",
+    grid: str | int | np.ndarray = "union",
+) -> CurveBand:
+    """Mean (or median) of several curves with a band, on one step grid.
+
+    Args:
+        curves: (steps, values) pairs, e.g. a stepped metric of each replicate.
+        band: ``std``, ``sem``, ``ci95`` (per step, t with n-1 dof), ``minmax`` or ``none``.
+        center: ``mean`` or ``median``.
+        grid: ``union`` (every step any curve has), a number of evenly spaced steps
+            over the overall range (use this for very long curves), or the steps.
+
+    A curve contributes to a step inside its own step range (linearly interpolated
+    between its points); outside it, it does not count, so ``n`` can vary by step.
+    """
+    if band not in ("std", "sem", "ci95", "minmax", "none"):
+        raise ValueError(f"unknown band {band!r}; use std, sem, ci95, minmax or none")
+    if center not in ("mean", "median"):
+        raise ValueError(f"unknown centre {center!r}; use mean or median")
+    clean = [_clean_curve(s, v) for s, v in curves]
+    clean = [(s, v) for s, v in clean if s.size]
+    if isinstance(grid, str):
+        if grid != "union":
+            raise ValueError(f"unknown grid {grid!r}; use 'union', a count or an array")
+        steps = np.unique(np.concatenate([s for s, _ in clean])) if clean else np.zeros(0)
+    elif isinstance(grid, int | np.integer):
+        if not clean:
+            steps = np.zeros(0)
+        else:
+            lo = min(float(s[0]) for s, _ in clean)
+            hi = max(float(s[-1]) for s, _ in clean)
+            steps = np.linspace(lo, hi, int(grid)) if hi > lo else np.array([lo])
+    else:
+        steps = np.asarray(grid, dtype=float)
+    matrix = np.full((len(clean), steps.size), np.nan)
+    for row, (s, v) in enumerate(clean):
+        inside = (steps >= s[0]) & (steps <= s[-1])
+        matrix[row, inside] = np.interp(steps[inside], s, v)
+    n = np.sum(np.isfinite(matrix), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # steps that no curve covers
+        mid = np.nanmedian(matrix, axis=0) if center == "median" else np.nanmean(matrix, axis=0)
+        if band == "minmax":
+            low, high = np.nanmin(matrix, axis=0), np.nanmax(matrix, axis=0)
+        elif band == "none":
+            low, high = mid.copy(), mid.copy()
+        else:
+            sd = np.where(n > 1, np.nanstd(matrix, axis=0, ddof=1), np.nan)
+            half = sd
+            if band in ("sem", "ci95"):
+                half = sd / np.sqrt(np.maximum(n, 1))
+            if band == "ci95":
+                factors = {int(k): t_quantile(0.975, int(k) - 1) for k in np.unique(n) if k > 1}
+                half = half * np.array([factors.get(int(k), np.nan) for k in n])
+            low, high = mid - half, mid + half
+    return CurveBand(
+        steps=steps,
+        center=mid,
+        low=low,
+        high=high,
+        n=n.astype(int),
+        center_kind=center,
+        band_kind=band,
+    )
+
+
+def curve_bands(
+    groups: Mapping[Any, Sequence[tuple[np.ndarray, np.ndarray]]], **kwargs: Any
+) -> dict[Any, CurveBand]:
+    """:func:`curve_band` for each group of curves (e.g. runs grouped by learning rate)."""
+    return {g: curve_band(curves, **kwargs) for g, curves in groups.items()}

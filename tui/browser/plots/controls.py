@@ -1,0 +1,181 @@
+"""The plots tab's control column: its widgets, how they show the config, and how a
+change in one of them writes it.
+
+Why a module of its own: every setting of :class:`~tui.browser.plots.config.PlotConfig`
+has a Select or a Checkbox besides its key, and the three things done with them (lay
+them out, set them from the config without their Changed messages firing, map their ids
+back onto the config) are all one table of ids and settings, apart from the chart and
+its data. The pane (:class:`tui.browser.plots.tab.PlotsPane`) composes the column with
+:func:`compose_controls` and calls the rest from its redraws and handlers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Checkbox, Label, Select, Static
+
+from metalab.index.stats import AGGREGATES, ERROR_BARS
+from tui.browser.plots.config import BANDS, BINS, LAYOUTS, SMOOTHING, PlotConfig
+from tui.browser.plots.curves import CurveSource
+from tui.browser.plots.scope import short_name
+from tui.plotting.scalar import KINDS
+
+__all__ = ["NONE", "apply_checkbox", "apply_select", "compose_controls", "sync_controls"]
+
+NONE = ""
+"""The Select value meaning "no field" (Select values cannot be None)."""
+
+
+def compose_controls() -> ComposeResult:
+    """The column of controls: mode and selection, then the scalar chart's settings and
+    the curves' (the pane's mode classes show one of the two), then a hint of the keys."""
+    with VerticalScroll(id="plot-controls"):
+        yield Label("Plot", classes="control-title")
+        yield from _row("mode", "plot-mode", [(m, m) for m in ("scalar", "curves")])
+        yield Checkbox("plot selection (p)", id="plot-selection", compact=True)
+        with Vertical(id="scalar-controls"):
+            yield from _row("kind", "plot-kind", [(k, k) for k in KINDS])
+            yield from _row("x", "plot-x", [], row_id="row-x")
+            yield from _row("y", "plot-y", [])
+            yield from _row("group", "plot-group", [("(none)", NONE)])
+            yield from _row("agg", "plot-agg", [(a, a) for a in AGGREGATES], row_id="row-agg")
+            yield from _row("error", "plot-error", [(e, e) for e in ERROR_BARS], row_id="row-error")
+            yield from _row(
+                "bins",
+                "plot-bins",
+                [("auto" if b is None else str(b), b or 0) for b in BINS],
+                row_id="row-bins",
+            )
+            yield Checkbox("log x (X)", id="plot-log-x", compact=True)
+            yield Checkbox("log y (Y)", id="plot-log-y", compact=True)
+        with Vertical(id="curve-controls"):
+            yield from _row("curve", "curve-source", [])
+            yield from _row("layout", "curve-layout", [(v, v) for v in LAYOUTS])
+            yield from _row("by", "curve-group", [("(none)", NONE)])
+            yield from _row("band", "curve-band", [(b, b) for b in BANDS])
+            yield from _row("smooth", "curve-smooth", [(str(s), s) for s in SMOOTHING])
+            yield Checkbox("log y (Y)", id="curve-log-y", compact=True)
+        yield Static(
+            "m mode  k kind  g group\na agg  e error  X/Y log\nx/y next field  "
+            "s smooth\nF5-F8 atlas views",
+            id="plot-hint",
+        )
+
+
+def _row(
+    label: str, select_id: str, options: list[tuple[str, Any]], row_id: str | None = None
+) -> ComposeResult:
+    with Horizontal(classes="control-row", id=row_id):
+        yield Label(label)
+        yield Select(options, id=select_id, compact=True, allow_blank=True, prompt="—")
+
+
+def sync_controls(
+    pane: Widget,
+    cfg: PlotConfig,
+    *,
+    fields: list[str],
+    numeric: list[str],
+    sources: list[CurveSource],
+    source: CurveSource | None,
+    plot_selection: bool,
+    shown_options: dict[str, list[tuple[str, str]]],
+) -> None:
+    """Set every control in ``pane`` from ``cfg`` without their Changed messages firing.
+
+    ``fields`` and ``numeric`` are the fields on offer, ``sources`` the curves; the
+    Selects whose options these make are given new ones only when they differ from
+    ``shown_options`` (what each was last given, updated here)."""
+    options = {
+        "plot-x": [(short_name(n), n) for n in fields],
+        "plot-y": [(short_name(n), n) for n in numeric],
+        "plot-group": [("(none)", NONE)] + [(short_name(n), n) for n in fields],
+        "curve-group": [("(none)", NONE)] + [(short_name(n), n) for n in fields],
+        "curve-source": [(s.label, s.key) for s in sources],
+    }
+    values: dict[str, Any] = {
+        "plot-mode": cfg.mode,
+        "plot-kind": cfg.kind,
+        "plot-x": cfg.x or NONE,
+        "plot-y": cfg.y or NONE,
+        "plot-group": cfg.group or NONE,
+        "plot-agg": cfg.agg,
+        "plot-error": cfg.error,
+        "plot-bins": cfg.bins or 0,
+        "curve-source": source.key if source else NONE,
+        "curve-layout": cfg.layout,
+        "curve-group": cfg.curve_group or NONE,
+        "curve-band": cfg.band,
+        "curve-smooth": cfg.smoothing,
+    }
+    with pane.prevent(Select.Changed, Checkbox.Changed):
+        for select_id, opts in options.items():
+            if shown_options.get(select_id) != opts:
+                shown_options[select_id] = opts
+                pane.query_one(f"#{select_id}", Select).set_options(opts)
+        for select_id, value in values.items():
+            select = pane.query_one(f"#{select_id}", Select)
+            legal = [v for _, v in select._options]
+            if value in legal:
+                if select.value != value:
+                    select.value = value
+            elif select.value is not Select.NULL:
+                select.clear()
+        checks = {
+            "plot-selection": plot_selection,
+            "plot-log-x": cfg.log_x,
+            "plot-log-y": cfg.log_y,
+            "curve-log-y": cfg.curve_log_y,
+        }
+        for check_id, value in checks.items():
+            box = pane.query_one(f"#{check_id}", Checkbox)
+            if box.value != value:
+                box.value = value
+
+
+def apply_select(cfg: PlotConfig, select_id: str | None, value: Any) -> bool:
+    """Write a Select's new ``value`` (None for blank) to ``cfg``; False when the Select
+    is none of the controls, or a blank where a setting needs a value."""
+    if select_id == "plot-mode" and value:
+        cfg.mode = str(value)
+    elif select_id == "plot-kind" and value:
+        cfg.kind = str(value)
+    elif select_id == "plot-x":
+        cfg.x = value or None
+    elif select_id == "plot-y":
+        cfg.y = value or None
+    elif select_id == "plot-group":
+        cfg.group = value or None
+    elif select_id == "plot-agg" and value:
+        cfg.agg = str(value)
+    elif select_id == "plot-error" and value:
+        cfg.error = str(value)
+    elif select_id == "plot-bins" and value is not None:
+        cfg.bins = int(value) or None
+    elif select_id == "curve-source" and value:
+        cfg.source = str(value)
+    elif select_id == "curve-layout" and value:
+        cfg.layout = str(value)
+    elif select_id == "curve-group":
+        cfg.curve_group = value or None
+    elif select_id == "curve-band" and value:
+        cfg.band = str(value)
+    elif select_id == "curve-smooth" and value is not None:
+        cfg.smoothing = float(value)
+    else:
+        return False
+    return True
+
+
+def apply_checkbox(cfg: PlotConfig, box_id: str | None, value: bool) -> None:
+    """Write a log-axis Checkbox's new ``value`` to ``cfg`` (others are not settings)."""
+    if box_id == "plot-log-x":
+        cfg.log_x = value
+    elif box_id == "plot-log-y":
+        cfg.log_y = value
+    elif box_id == "curve-log-y":
+        cfg.curve_log_y = value

@@ -1,0 +1,122 @@
+"""One load of curves for the plots tab: the request the UI thread makes, and what the
+worker turns the loaded curves into.
+
+Why a module of its own: a load is asked for on the UI thread (from the table, the runs
+of :func:`~tui.browser.plots.scope.curve_run_ids` and the
+:class:`~tui.browser.plots.config.PlotConfig` as they are then) and carried out on a
+thread worker, so everything it needs is copied into a
+:class:`CurveRequest`; choosing the curve, grouping the runs and titling the result are
+then plain functions of that request, apart from the widget that runs the worker
+(:class:`tui.browser.plots.tab.PlotsPane`). Loading and drawing the curves themselves is
+:mod:`tui.browser.plots.curves`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from metalab.index import CurveBand, Table
+from tui.browser.plots.config import PlotConfig
+from tui.browser.plots.curves import Curve, CurveSource, band_series, overlay_series
+from tui.browser.plots.scope import ordered_groups
+from tui.plotting.render import Series
+
+__all__ = [
+    "CurveRequest",
+    "curve_request",
+    "curve_title",
+    "pick_source",
+    "series_for",
+]
+
+
+@dataclass
+class CurveRequest:
+    """One load of curves, made on the UI thread and carried out on a worker."""
+
+    generation: int
+    run_ids: list[str]
+    sample_ids: list[str]
+    source: str | None
+    prefer_artifact: bool
+    layout: str
+    group_values: dict[str, Any] | None
+    band: str
+    smoothing: float
+    note: str = ""
+
+
+def curve_request(
+    table: Table, run_ids: list[str], cfg: PlotConfig, generation: int, note: str
+) -> CurveRequest:
+    """The load of these runs' curves that ``cfg`` asks for; the curves on offer are
+    looked up in (up to) three of the runs, successful ones first."""
+    group = cfg.curve_group if cfg.curve_group in table else None
+    group_values = None
+    if group is not None:
+        col = table.column(group)
+        group_values = {r: col.values[table.index_of(r)] for r in run_ids}
+    status = table.column("record.status").values
+    good = [r for r in run_ids if status[table.index_of(r)] == "success"]
+    sample = (good or run_ids)[:3]
+    return CurveRequest(
+        generation=generation,
+        run_ids=run_ids,
+        sample_ids=sample,
+        source=cfg.source,
+        prefer_artifact=cfg.prefer_artifact,
+        layout=cfg.layout,
+        group_values=group_values,
+        band=cfg.band,
+        smoothing=cfg.smoothing,
+        note=note,
+    )
+
+
+def pick_source(sources: list[CurveSource], request: CurveRequest) -> CurveSource | None:
+    """The curve asked for when the runs have it, else the first array artifact (if
+    preferred), else the first curve found."""
+    if request.source is not None:
+        wanted = CurveSource.parse(request.source)
+        if wanted in sources:
+            return wanted
+    if request.prefer_artifact:
+        arrays = [s for s in sources if s.kind == "artifact"]
+        if arrays:
+            return arrays[0]
+    return sources[0] if sources else None
+
+
+def series_for(
+    request: CurveRequest, curves: Mapping[str, Curve]
+) -> tuple[list[Series], dict[Any, CurveBand]]:
+    """What to draw of the loaded ``curves``: a line per run, or per group (all runs
+    as one, when ungrouped) a mean and its band."""
+    if request.layout == "overlay":
+        series = overlay_series(
+            curves, color_values=request.group_values, smoothing=request.smoothing
+        )
+        return series, {}
+    values = request.group_values or {}
+    keys = ordered_groups([values.get(r) if values else "all" for r in curves])
+    groups: dict[Any, list[Curve]] = {k: [] for k in keys}
+    for run_id, curve in curves.items():
+        groups[values.get(run_id) if values else "all"].append(curve)
+    return band_series(groups, band=request.band, smoothing=request.smoothing)
+
+
+def curve_title(
+    request: CurveRequest, source: CurveSource | None, loaded: int, group: str | None
+) -> str:
+    """The curve pane's title for ``loaded`` runs' curves of ``source``, ``group`` the
+    (short) name of the param grouping them."""
+    if source is None:
+        return "no stepped metric or 1-D array artifact in these runs"
+    smooth = f", smoothed {request.smoothing:g}" if request.smoothing else ""
+    if request.layout == "overlay":
+        return f"{source.name}: {loaded} runs{smooth}"
+    band = f" ± {request.band}" if request.band != "none" else ""
+    by = f" by {group}" if group else ""
+    return f"{source.name}: mean{band}{by}{smooth}"

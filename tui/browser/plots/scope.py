@@ -1,0 +1,149 @@
+"""What of the scope the plots tab draws from: which runs (the runs in scope, or the
+selection), and which of their fields can go on an axis, group, or feed a preset.
+
+Why a module of its own: the scalar charts, the curves, the config's defaults and the
+presets all start from the same answers, and each is a function of the shared
+:class:`~tui.browser.state.BrowseState` and its :class:`~metalab.index.Table` alone (which
+rows are plotted; which columns are params, metrics or derived; which are numeric;
+which have few enough values to group by), so here they are plain functions of those.
+The small helpers they share (a field's short name, how group values are ordered) live
+here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from metalab.index import Table, format_filter
+from tui.browser.state import BrowseState
+
+__all__ = [
+    "GROUPED_LIMIT",
+    "GROUP_CYCLE_MAX",
+    "OVERLAY_LIMIT",
+    "PresetFields",
+    "curve_run_ids",
+    "group_fields",
+    "is_number",
+    "numeric_fields",
+    "ordered_groups",
+    "plot_fields",
+    "preset_fields",
+    "scope_rows",
+    "short_name",
+]
+
+OVERLAY_LIMIT = 50
+"""Runs overlaid when none are selected: the first this many in scope."""
+GROUPED_LIMIT = 2_000
+"""Runs loaded for grouped curves (bands): the first this many in scope."""
+GROUP_CYCLE_MAX = 12
+"""``g`` cycles through fields with at most this many distinct values."""
+
+
+@dataclass
+class PresetFields:
+    """The fields the presets use, worked out from the experiment in scope."""
+
+    metric: str | None
+    param: str | None
+    """First numeric param that varies."""
+    group: str | None
+    """The next param that varies."""
+
+
+def short_name(name: str | None) -> str:
+    """A field without its group: ``params.lr`` reads ``lr``."""
+    if not name:
+        return ""
+    return name.split(".", 1)[1] if "." in name else name
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+
+
+def ordered_groups(values: Sequence[Any]) -> list[Any]:
+    """Distinct values: numbers ascending, then the rest in first-seen order."""
+    seen = list(dict.fromkeys(values))
+    nums = sorted(v for v in seen if is_number(v))
+    return nums + [v for v in seen if not is_number(v)]
+
+
+def plot_fields(table: Table) -> list[str]:
+    """Every field that can go on an axis: params, metrics, derived (atlas offers these)."""
+    return [n for n in table.names() if n.split(".", 1)[0] in ("params", "metrics", "derived")]
+
+
+def numeric_fields(table: Table) -> list[str]:
+    return [n for n in plot_fields(table) if table.column(n).is_numeric]
+
+
+def group_fields(table: Table, params_only: bool = False) -> list[str]:
+    """Fields worth grouping by: few distinct values (``g`` cycles through these)."""
+    out = []
+    for name in plot_fields(table):
+        if params_only and not name.startswith("params."):
+            continue
+        info = table.column(name).info()
+        if not info.more_values and 1 < len(info.values) <= GROUP_CYCLE_MAX:
+            out.append(name)
+    return out
+
+
+def preset_fields(table: Table) -> PresetFields:
+    """First metric, first varying numeric param, and the next varying param."""
+    numeric = numeric_fields(table)
+    metric = next((n for n in numeric if n.startswith("metrics.")), None)
+    metric = metric or next((n for n in numeric if n.startswith("derived.")), None)
+    params = [n for n in table.names("params")]
+    varying = [n for n in params if len(table.column(n).info().values) != 1]
+    numeric_params = [n for n in varying if n in numeric] or [n for n in params if n in numeric]
+    param = numeric_params[0] if numeric_params else (varying[0] if varying else None)
+    group = next((n for n in varying if n != param), None)
+    return PresetFields(metric, param, group)
+
+
+# -- runs -----------------------------------------------------------------------------------
+
+
+def scope_rows(state: BrowseState, table: Table) -> tuple[np.ndarray, str]:
+    """Rows of ``table`` plotted (the selection, or the runs in scope) and how to say so."""
+    if state.plot_selection:
+        rows = []
+        for run_id in state.selected:
+            try:
+                rows.append(table.index_of(run_id))
+            except KeyError:
+                continue
+        if rows:
+            return np.asarray(rows, dtype=np.intp), f"{len(rows)} selected runs"
+        note = "no selected runs in scope: plotting the runs in scope; "
+    else:
+        note = ""
+    rows_in_scope = state.rows()
+    where = f" (filter: {format_filter(state.conditions)})" if state.conditions else ""
+    return rows_in_scope, f"{note}{len(rows_in_scope)} runs in scope{where}"
+
+
+def curve_run_ids(state: BrowseState, table: Table, layout: str) -> tuple[list[str], str]:
+    """The runs whose curves are drawn, and how to say so: overlaid, the selected runs,
+    else the first of the runs plotted; grouped, the runs plotted."""
+    if layout == "overlay":
+        present = set(table.run_ids.tolist())
+        chosen = [r for r in state.selected if r in present]
+        if chosen:
+            return chosen, f"{len(chosen)} selected runs"
+        rows, scope = scope_rows(state, table)
+        ids = [str(r) for r in table.run_ids[rows[:OVERLAY_LIMIT]].tolist()]
+        if len(rows) > OVERLAY_LIMIT:
+            scope += f" · the first {OVERLAY_LIMIT} drawn (select runs to choose)"
+        return ids, scope
+    rows, scope = scope_rows(state, table)
+    if len(rows) > GROUPED_LIMIT:
+        scope += f" · the first {GROUPED_LIMIT} used"
+    return [str(r) for r in table.run_ids[rows[:GROUPED_LIMIT]].tolist()], scope

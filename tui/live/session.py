@@ -1,0 +1,376 @@
+"""A sweep as the dashboard sees it: the runner, its events and its curves, without UI.
+
+:class:`SweepSession` runs the sweep in a child process (``metalab-tui --no-ui --json``,
+so that its CPU-bound workers do not share the UI's GIL), follows the events the child
+prints (on whatever thread calls :meth:`run`), turns them into a
+:class:`~metalab.progress.SweepTracker`, keeps each run's recent log lines, and follows
+the curves of the runs being shown, from disk, on a thread of its own.
+The UI reads it on a timer at a fixed rate, so the cost of drawing does not depend on
+how fast runs log, and no file is read on the UI thread. It imports no textual, so
+it is tested on its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+import tui
+from metalab.config import ExperimentSpec
+from metalab.errors import MetalabError
+from metalab.events import Event, EventKind
+from metalab.progress import RunState, SweepTracker
+from metalab.results import Results, load_results
+from metalab.runner import plan_runs
+from metalab.store.filestore import FileStore, open_store
+from metalab.types import Status
+from tui.live.curve_follower import CurveFollower
+from tui.options import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, RunOptions
+
+__all__ = ["SweepSession"]
+
+LOG_LINES_KEPT = 2000
+"""Log lines kept in memory per run (the full log is on disk)."""
+
+CURVE_POLL = 0.2
+"""Seconds between reads of the shown runs' curves."""
+
+
+class SweepSession:
+    """One experiment's sweep: start it, follow it, cancel it.
+
+    ``clock`` (seconds, monotonic) times the runs and the sweep; tests pass a fixed
+    one so that elapsed times do not depend on the machine.
+    """
+
+    def __init__(
+        self,
+        spec: ExperimentSpec,
+        options: RunOptions,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.spec = spec
+        self.options = options
+        self.metric = spec.display.metric
+        self.clock = clock
+        self.tracker = SweepTracker(total_steps=spec.display.total_steps, clock=clock)
+        self.store: FileStore = open_store(
+            options.store if options.store is not None else spec.store,
+            spec.experiment.experiment_id,
+            create=False,
+        )
+        self._child: subprocess.Popen[bytes] | None = None
+        self._child_heard = False  # an event came: the child can take a SIGINT
+        self._run_ids: set[str] = set()
+        self.results: Results | None = None
+        self.error: BaseException | None = None
+        self.cancelling = False
+        self.finished = threading.Event()
+        self.logs: dict[str, deque[str]] = {}
+        self.log_revision: dict[str, int] = {}
+        self._followers: dict[str, CurveFollower] = {}
+        self._watched: set[str] = set()
+        self._lock = threading.Lock()
+        self._changed: set[str] = set()
+        self._curve_thread: threading.Thread | None = None
+
+    # -- the runner side (called on a worker thread) ---------------------------------
+
+    def run(self) -> Results:
+        """Run the sweep to its end, in a child process, following it on the calling
+        thread; returns its Results."""
+        self._add_planned_runs()
+        self._curve_thread = threading.Thread(
+            target=self._follow_curves, name="metalab-curves", daemon=True
+        )
+        self._curve_thread.start()
+        try:
+            self.results = self._run_child()
+            return self.results
+        except BaseException as exc:
+            self.error = exc
+            raise
+        finally:
+            self.finished.set()
+            self._poll_curves()
+
+    def child_command(self) -> list[str]:
+        """The command line of the child process that runs the sweep."""
+        spec, options = self.spec, self.options
+        cmd = [
+            sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main())",
+            str(spec.source), "--experiment", f"{spec.name}:{spec.version}", "--no-ui", "--json",
+        ]  # fmt: skip
+        if options.workers is not None:
+            cmd += ["--workers", str(options.workers)]
+        if options.store is not None:
+            cmd += ["--store", str(Path(options.store).resolve())]
+        if not options.resume:
+            cmd.append("--no-resume")
+        if options.fail_fast:
+            cmd.append("--fail-fast")
+        return cmd
+
+    def _run_child(self) -> Results:
+        env = dict(os.environ)
+        # the child imports tui and metalab from wherever this process does
+        root = str(Path(tui.__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        env["PYTHONUNBUFFERED"] = "1"
+        child = subprocess.Popen(
+            self.child_command(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,  # the terminal's signals are the UI's to handle
+        )
+        with self._lock:
+            self._child = child
+        errors: list[bytes] = []
+        drain = threading.Thread(
+            target=lambda: errors.append(child.stderr.read()),  # type: ignore[union-attr]
+            name="metalab-child-stderr",
+            daemon=True,
+        )
+        drain.start()
+        try:
+            assert child.stdout is not None
+            for line in child.stdout:
+                self._on_line(line)
+            code = child.wait()
+        except BaseException:
+            if child.poll() is None:
+                child.kill()
+            raise
+        finally:
+            drain.join(5)
+            child.stdout.close()  # type: ignore[union-attr]
+            child.stderr.close()  # type: ignore[union-attr]
+        stderr = b"".join(errors).decode("utf-8", "replace").strip()
+        if code == EXIT_BAD_INPUT:
+            # the child's message, from its last "metalab-tui: error: " on (hints included)
+            prefix = "metalab-tui: error: "
+            at = stderr.rfind(prefix)
+            message = stderr[at + len(prefix) :] if at >= 0 else stderr
+            raise MetalabError(message or "the experiment file could not be used")
+        results = self._load_results()
+        if code not in (EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED) or (
+            code == EXIT_FAILED and not results.records
+        ):
+            raise RuntimeError(
+                f"the sweep's process exited with code {code}: {stderr or 'no message'}"
+            )
+        return results
+
+    def _on_line(self, line: bytes) -> None:
+        """One line of the child's output: a JSON event."""
+        try:
+            data = orjson.loads(line)
+            kind = EventKind(data.pop("event"))
+        except (orjson.JSONDecodeError, ValueError, KeyError, TypeError, AttributeError):
+            return  # not an event (an operation printing to stdout)
+        run_id = data.pop("run_id", None)
+        data.pop("experiment", None)
+        stamp = data.pop("time", None)
+        try:
+            timestamp = _dt.datetime.fromisoformat(stamp) if stamp else _dt.datetime.now()
+        except (TypeError, ValueError):
+            timestamp = _dt.datetime.now()
+        if run_id is not None:
+            self._run_ids.add(run_id)
+        self._on_event(Event(kind, run_id, payload=data, timestamp=timestamp))
+        if not self._child_heard:
+            with self._lock:
+                self._child_heard = True
+                cancel = self.cancelling
+            if cancel:  # cancel() came before the child could take it
+                self._interrupt()
+
+    def _interrupt(self) -> None:
+        child = self._child
+        if child is not None and child.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                child.send_signal(signal.SIGINT)
+
+    def _load_results(self) -> Results:
+        """This sweep's records, as the child left them, in plan order."""
+        wanted = [rid for rid in self.tracker.runs if rid in self._run_ids]
+        try:
+            loaded = load_results(self.store.root)
+        except FileNotFoundError:
+            return Results(self.store, [])
+        by_id = {run.record.run_id: run for run in loaded.runs}
+        return Results(self.store, [by_id[rid] for rid in wanted if rid in by_id])
+
+    def _add_planned_runs(self) -> None:
+        """Every run of the sweep as a pending row, in plan order, before any starts."""
+        display = self.spec.display
+        planned = plan_runs(self.spec.experiment)
+        runs = dict(self.tracker.runs)
+        for payload in planned:
+            runs.setdefault(
+                payload.run_id,
+                RunState(
+                    payload.run_id,
+                    params=dict(payload.params),
+                    replicate=payload.seeds.replicate_index,
+                    total_steps=display.total_steps(payload.params),
+                ),
+            )
+        # no event has come yet (the sweep starts after this); the UI thread may be
+        # reading the tracker, so swap the dict whole rather than grow it under it
+        self.tracker.runs = runs
+        self.tracker.total = max(self.tracker.total, len(planned))
+        with self._lock:
+            self._changed.update(p.run_id for p in planned)
+
+    def _on_event(self, event: Event) -> None:
+        state = self.tracker.update(event)
+        if state is None:
+            return
+        run_id = state.run_id
+        if event.kind is EventKind.RUN_STARTED:
+            self._restart_curve(run_id)
+        if event.kind is EventKind.LOG:
+            with self._lock:
+                lines = self.logs.get(run_id)
+                if lines is None:
+                    lines = self.logs[run_id] = deque(maxlen=LOG_LINES_KEPT)
+                lines.append(self.format_log(event.payload))
+                self.log_revision[run_id] = self.log_revision.get(run_id, 0) + 1
+        with self._lock:
+            self._changed.add(run_id)
+
+    def format_log(self, payload: dict[str, Any]) -> str:
+        """The text shown for one ``log`` event (tests override it to drop timestamps)."""
+        return str(payload.get("line", payload.get("message", "")))
+
+    def _restart_curve(self, run_id: str) -> None:
+        """A run (re)starting: forget what was read of an earlier attempt's curve.
+
+        A pending row may have been shown before the run started, and the worker clears
+        an earlier attempt's curves when it starts; a follower that already read them
+        (and took them for the sealed, final curve) would never follow the new ones.
+        The new follower's revision continues the old one's, so the change is seen.
+        """
+        old = self._followers.get(run_id)
+        if old is None:
+            return
+        new = CurveFollower(self.store, run_id, self.metric)
+        new.revision = old.revision + 1
+        self._followers[run_id] = new
+
+    def cancel(self) -> None:
+        """Cancel the sweep: finished runs are kept, the rest are recorded cancelled."""
+        with self._lock:
+            self.cancelling = True
+            heard = self._child_heard
+        if heard:  # else the first event the child prints delivers it
+            self._interrupt()
+
+    # -- what the UI reads ---------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return not self.finished.is_set()
+
+    def take_changed(self) -> set[str]:
+        """Run ids whose state changed since the last call."""
+        with self._lock:
+            changed, self._changed = self._changed, set()
+        return changed
+
+    def log_lines(self, run_id: str) -> list[str]:
+        """The run's recent log lines: from events while live, else from its log file."""
+        return self.log_tail(run_id)[0]
+
+    def log_tail(self, run_id: str) -> tuple[list[str], int]:
+        """(the run's last lines, how many lines it has logged in all).
+
+        Only the last ``LOG_LINES_KEPT`` lines are kept, so the count, not the length
+        of the list, tells a follower how many lines are new since it last looked.
+        """
+        with self._lock:
+            lines = self.logs.get(run_id)
+            if lines is not None:
+                return list(lines), self.log_revision.get(run_id, len(lines))
+        text = self.store.get_log(run_id) or ""
+        every = text.splitlines()
+        return every[-LOG_LINES_KEPT:], len(every)
+
+    def watch(self, run_ids: Iterable[str]) -> None:
+        """The runs whose curves the UI shows; their followers are polled."""
+        with self._lock:
+            self._watched = set(run_ids)
+
+    def curve(self, run_id: str) -> tuple[np.ndarray, np.ndarray, int]:
+        """(steps, values, revision) of the run's plotted metric, as read so far."""
+        follower = self._followers.get(run_id)
+        if follower is None:
+            follower = self._followers[run_id] = CurveFollower(self.store, run_id, self.metric)
+            follower.poll()
+        elif self.finished.is_set() and not follower.sealed:
+            # the curve thread has stopped: a run that ended while nobody watched it has
+            # only the part of its curve read while it ran; read the rest (once) here
+            follower.poll()
+        x, y = follower.view()
+        return x, y, follower.revision
+
+    def _follow_curves(self) -> None:
+        while not self.finished.wait(CURVE_POLL):
+            self._poll_curves()
+
+    def _poll_curves(self) -> None:
+        with self._lock:
+            watched = set(self._watched)
+        running = {rid for rid, st in list(self.tracker.runs.items()) if st.status == "running"}
+        for run_id in watched | running:
+            follower = self._followers.get(run_id)
+            if follower is None:
+                follower = self._followers[run_id] = CurveFollower(self.store, run_id, self.metric)
+            if follower.poll():
+                with self._lock:
+                    self._changed.add(run_id)
+
+    @property
+    def results_path(self) -> str:
+        """The experiment's folder in the results tree, as shown to the user."""
+        return str(self.store.root)
+
+    def summary(self) -> str:
+        counts = self.tracker.counts()
+        parts = [f"{counts['success']} succeeded"]
+        if counts["skipped"]:
+            parts.append(f"{counts['skipped']} resumed")
+        if counts["failed"]:
+            parts.append(f"{counts['failed']} failed")
+        if counts["cancelled"]:
+            parts.append(f"{counts['cancelled']} cancelled")
+        return ", ".join(parts)
+
+    def exit_code(self) -> int:
+        if self.cancelling:
+            return EXIT_INTERRUPTED
+        if self.results is None:
+            return EXIT_FAILED
+        bad = any(r.status in (Status.FAILED, Status.CANCELLED) for r in self.results.records)
+        return EXIT_FAILED if bad else EXIT_OK
+
+    def params_of(self, run_id: str) -> dict[str, Any]:
+        state = self.tracker.runs.get(run_id)
+        return state.params if state else {}

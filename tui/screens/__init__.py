@@ -1,1 +1,0 @@
-"""The app's screens: the live dashboard, its dialogs, and the results browser."""
