@@ -7,7 +7,7 @@ them, search names, values and logs, export CSV or Parquet::
     from metalab.index import TreeIndex, select
     table = TreeIndex("experiments").table("curve_fit_0.1")
     best = select(table, "learning_rate=0.1 status=success", sort="final_loss")
-    print(table.column("final_loss")[best[:3]])
+    print(table.column("metrics.final_loss").num[best[:3]])  # the three lowest
 
 Pure Python and numpy (no textual, no plotext), so every number a screen shows can be
 tested without a terminal. It reads a tree and never writes into it. Its modules:

@@ -510,6 +510,11 @@ def select(
     *,
     descending: bool = False,
 ) -> np.ndarray:
-    """Filter ``table`` with ``text`` and sort by ``sort``: the rows to show, in order."""
+    """Filter ``table`` with ``text`` and sort by ``sort``: the rows to show, in order.
+
+    ``sort`` names a field as the filter does (``final_loss`` for
+    ``metrics.final_loss``, when that is the only field of that name)."""
     idx = apply(table, parse_filter(text, table)) if text.strip() else table.all_rows()
-    return sort_order(table, sort, idx, descending=descending) if sort else idx
+    if not sort:
+        return idx
+    return sort_order(table, resolve_field(sort, table), idx, descending=descending)

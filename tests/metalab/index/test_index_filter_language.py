@@ -286,3 +286,14 @@ def test_tokens_round_trip_awkward_values() -> None:
         assert again == conds
         assert apply(table, again).tolist() == apply(table, conds).tolist()
     assert run(table, "note='say \"hi\", ok'") == [0]
+
+
+def test_select_sorts_by_a_short_field_name_as_the_filter_reads_it(table: Table) -> None:
+    # the README's example: `sort="final_loss"` means metrics.final_loss
+    got = select(table, "status=success", sort="final_loss").tolist()
+    have = [i for i, r in enumerate(table.rows) if r.status == "success"]
+    with_value = [i for i in have if metric(table.rows[i], "final_loss") is not None]
+    without = [i for i in have if metric(table.rows[i], "final_loss") is None]
+    assert got == sorted(with_value, key=lambda i: metric(table.rows[i], "final_loss")) + without
+    with pytest.raises(QueryError, match="final_los"):
+        select(table, "", sort="final_los")
