@@ -431,6 +431,7 @@ def _start(
         emit=bus.emit,
         cancel_token=CancellationToken(),
         executor_id=getattr(exe, "executor_id", type(exe).__name__),
+        fail_fast=fail_fast,
     )
     handle = SweepHandle(
         store=fs, executor=exe, owns_executor=owns_executor, ctx=ctx, bus=bus,

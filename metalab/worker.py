@@ -62,6 +62,8 @@ class SweepContext:
     emit: Any
     cancel_token: CancellationToken
     executor_id: str = "thread"
+    fail_fast: bool = False
+    """A failed run cancels the sweep at once: no later run starts in this process."""
 
 
 def _version() -> str:
@@ -198,6 +200,8 @@ def execute_run(payload: RunPayload, ctx: SweepContext, worker: str = "thread:0"
     ]
     record.warnings = list(capture.warnings)
     store.put_run_record(record)
+    if status is Status.FAILED and ctx.fail_fast:
+        ctx.cancel_token.cancel()  # before this worker can take the next run
 
     if status is Status.SUCCESS:
         emit(EventKind.RUN_FINISHED, payload.run_id, duration_ms=record.duration_ms,

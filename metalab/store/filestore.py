@@ -307,6 +307,9 @@ class FileStore:
     def list_results(self, run_id: str) -> list[str]:
         """Names of the run's data entries and stepped metrics, sealed or still live."""
         folder = self.layout.results_dir(run_id)
+        if not self.contains(folder):
+            log.warning("%s leads out of the results tree; it was not listed", folder)
+            return []
         try:
             names = {
                 decode_name(p.name.rsplit(".", 1)[0])

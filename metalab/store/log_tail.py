@@ -5,7 +5,8 @@ whole makes the user wait, and holds it all in memory, to show the last screenfu
 a page is read backwards from a byte offset in blocks, stopping as soon as it has the
 lines it wants, so the cost is that of the page, whatever the file's size. Each
 :class:`LogPage` says where it starts, which is where the next (earlier) page ends, and
-where it ends, from where :func:`read_after` follows a live log forwards.
+where its last whole line ends, from where :func:`read_after` follows a live log
+forwards (a last line still being written is shown, and marked ``partial``).
 
 Bytes are decoded as UTF-8 with undecodable ones replaced (a log may hold binary
 garbage), and pages are cut only at line ends, or, in a line longer than a page's byte
@@ -33,9 +34,13 @@ class LogPage:
     start: int
     """Byte offset of the first line: pass it as ``before`` for the page before this one."""
     end: int
-    """Byte offset just past the last line read: where :func:`read_after` goes on."""
+    """Byte offset just past the last whole line: where :func:`read_after` goes on."""
     size: int
     """The file's size when it was read."""
+    partial: bool = False
+    """Whether the last line has no newline yet (a line being written, or a log that
+    ends without one). It is in ``lines``; a follower calling :func:`read_after` from
+    ``end`` gets it again, whole, once its newline is written."""
 
     @property
     def at_start(self) -> bool:
@@ -104,7 +109,12 @@ def read_tail(
         start_in_buf = 0  # the whole file is fewer lines than asked for
     else:
         start_in_buf = _char_boundary(buf, 0)  # one line longer than max_bytes: cut it
-    return LogPage(_decode(body[start_in_buf:]), pos + start_in_buf, end, size)
+    start = pos + start_in_buf
+    if ends_with_newline:
+        return LogPage(_decode(body[start_in_buf:]), start, end, size)
+    last_newline = body.rfind(b"\n", start_in_buf)
+    whole_end = pos + last_newline + 1 if last_newline >= 0 else start
+    return LogPage(_decode(body[start_in_buf:]), start, whole_end, size, partial=True)
 
 
 def read_after(
@@ -126,4 +136,4 @@ def read_after(
             return LogPage([], start, start, size)
         last = len(data) - 1  # a line longer than a page: hand over what there is
     complete = data[: last + 1]
-    return LogPage(_decode(complete), start, start + len(complete), size)
+    return LogPage(_decode(complete.removesuffix(b"\n")), start, start + len(complete), size)
