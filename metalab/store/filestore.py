@@ -163,7 +163,10 @@ class FileStore:
             OSError: it cannot be read (OutsideTreeError: it leads out of the tree).
             ValueError: it is not a run record; the message says what is wrong.
         """
-        data = self._read_bytes(path)
+        return self._parse_run_record(path, self._read_bytes(path))
+
+    @staticmethod
+    def _parse_run_record(path: Path, data: bytes) -> RunRecord:
         try:
             payload = json.loads(data)
         except ValueError:
@@ -212,10 +215,11 @@ class FileStore:
                 continue  # a temporary (or a hidden file): not a record
             path = Path(entry.path)
             try:
+                # the folder is inside the tree: only a symlinked entry can lead out of it
                 if entry.is_symlink() and not self.contains(path):
                     skipped.append((path, "a symlink out of the results tree: not read"))
                     continue
-                records.append(self.read_run_record(path))
+                records.append(self._parse_run_record(path, path.read_bytes()))
             except (OSError, ValueError) as exc:
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
                 skipped.append((path, f"not a run record: {reason}"))
@@ -352,7 +356,10 @@ class FileStore:
         """Steps and values of a stepped metric, whether the run is finished or live."""
         sealed = self.layout.result(run_id, name)
         if sealed.exists():
-            return stepped.read_sealed(self.checked(sealed))
+            try:
+                return stepped.read_sealed(self.checked(sealed))
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"{str(sealed)!r} is damaged: {exc}") from None
         stream = self.layout.stream(run_id, name)
         if stream.exists():
             return stepped.read_stream(self.checked(stream))

@@ -166,6 +166,7 @@ class ExperimentLock:
         self.on_lost = on_lost
         self.token = uuid.uuid4().hex
         self._held = False
+        self._pid = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._mutex = threading.Lock()
@@ -265,6 +266,7 @@ class ExperimentLock:
                 "launch again once they have ended"
             )
         self._held = True
+        self._pid = os.getpid()
         _HELD.add(self)
         self._stop.clear()
         self._thread = threading.Thread(target=self._beat, name="metalab-lock", daemon=True)
@@ -354,8 +356,8 @@ class ExperimentLock:
     def release(self) -> None:
         """Give the lock back (only if it is still ours)."""
         with self._mutex:
-            if not self._held:
-                return
+            if not self._held or os.getpid() != self._pid:
+                return  # not held, or a forked child's copy: the lock is its parent's
             self._held = False
             _HELD.discard(self)
             self._stop.set()
