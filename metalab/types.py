@@ -143,12 +143,6 @@ class RunRecord:
         """
         if not isinstance(d, dict):
             raise ValueError(f"a run record is a JSON object, this is {_kind(d)}")
-        known = {
-            "_schema_version", "run_id", "experiment_id", "status", "context_fingerprint",
-            "params_fingerprint", "seed_fingerprint", "started_at", "finished_at",
-            "duration_ms", "metrics", "provenance", "error", "params_resolved", "tags",
-            "warnings", "notes", "artifacts",
-        }  # fmt: skip
         prov = _object(d, "provenance")
         raw_status = d.get("status", "running")
         if not isinstance(raw_status, str):
@@ -197,8 +191,17 @@ class RunRecord:
             warnings=_array(d, "warnings"),
             notes=d.get("notes"),
             artifacts=[ArtifactDescriptor.from_dict(a) for a in artifacts],
-            extra={k: v for k, v in d.items() if k not in known},
+            extra={k: v for k, v in d.items() if k not in _KNOWN_KEYS},
         )
+
+
+_KNOWN_KEYS = frozenset({
+    "_schema_version", "run_id", "experiment_id", "status", "context_fingerprint",
+    "params_fingerprint", "seed_fingerprint", "started_at", "finished_at", "duration_ms",
+    "metrics", "provenance", "error", "params_resolved", "tags", "warnings", "notes",
+    "artifacts",
+})  # fmt: skip
+"""The keys of a schema 0.1 record; any other key is kept in ``RunRecord.extra``."""
 
 
 def _kind(value: Any) -> str:

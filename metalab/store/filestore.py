@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from metalab import artifacts as _artifacts
 from metalab.errors import OutsideTreeError, StoreError
@@ -168,7 +169,12 @@ class FileStore:
     @staticmethod
     def _parse_run_record(path: Path, data: bytes) -> RunRecord:
         try:
-            payload = json.loads(data)
+            payload = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            payload = None  # not JSON to orjson; maybe NaN, as the reference writes
+        try:
+            if payload is None:
+                payload = json.loads(data)
         except ValueError:
             what = "empty" if not data.strip() else "not valid JSON (truncated?)"
             raise ValueError(f"the file is {what}") from None
