@@ -1,6 +1,6 @@
 """Issue 11, kills at any moment: ``metalab-tui --no-ui`` SIGKILLed again and again.
 
-Each chain is one results tree. Its sweep (8 short runs on 2 threads, each streaming a
+Each chain is one results tree. Its sweep (16 short runs on 2 threads, each streaming a
 curve and saving an artifact) is launched and SIGKILLed several times in a row, each
 launch resuming the previous one, then interrupted once with SIGINT or SIGTERM, then
 resumed to the end. Kills land at random moments (seeded, so a failure can be
@@ -43,7 +43,7 @@ except ImportError:
     from tui.browse.index import TreeIndex
 
 SEED = 20260111
-RUNS = 8
+RUNS = 16
 STEPS = 40
 MIN_SIGKILLS = 30
 
@@ -311,7 +311,7 @@ def test_a_sweep_killed_at_any_moment_resumes_to_a_whole_tree(tmp_path: Path):
     rng = random.Random(SEED)
     sigkills = 0
     chain = 0
-    while sigkills < MIN_SIGKILLS and chain < 10:
+    while sigkills < MIN_SIGKILLS and chain < 12:
         chain += 1
         project = tmp_path / f"chain{chain}"
         project.mkdir()
@@ -321,18 +321,22 @@ def test_a_sweep_killed_at_any_moment_resumes_to_a_whole_tree(tmp_path: Path):
         collection = project / "experiments"
         tree = collection / "demo_1"
 
-        moments = ["early", "running", "running", "running", *rng.sample(POINTS, 2)]
-        rng.shuffle(moments)
+        # the targeted moments first, while there are runs left to reach them
+        rest = ["early", "running", "running", "running"]
+        rng.shuffle(rest)
+        moments = [*rng.sample(POINTS, 2), *rest]
         for n, moment in enumerate(moments, 1):
             before = succeeded(tree) if tree.exists() else {}
-            nth = rng.randint(1, 4)
+            if len(before) == RUNS:
+                break  # nothing left to kill a sweep in the middle of
+            nth = rng.randint(1, 3)
             where = f"chain {chain}, launch {n}, killed at {moment}"
             child = launch(project, moment if moment in POINTS else "", nth)
             if moment == "early":
                 time.sleep(rng.uniform(0.05, 0.8))
             elif moment == "running":
                 child.wait(child.started)
-                time.sleep(rng.uniform(0.0, 0.5))
+                time.sleep(rng.uniform(0.0, 0.3))
             else:
                 child.wait(child.paused)  # not reached when no run was left to reach it
             if child.proc.poll() is None:
