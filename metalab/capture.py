@@ -8,15 +8,23 @@ killed run therefore loses at most that last fraction of a second, and memory st
 flat however many steps a run takes.
 
 Everything else (logs, artifacts, data) is rare, and is written straight away.
+
+A write that fails (a full disk, a file-size limit) never leaves a torn line in the
+middle of a stream: the stream is cut back to where the failed write began. The run
+is then failed: the next capture call in the operation raises the error (as a
+cancelled sweep raises CancelledError), and a run whose operation captures nothing
+more is recorded failed all the same (:attr:`Capture.failed_write`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import errno
 import itertools
 import logging
 import operator
+import os
 import threading
 import time
 import weakref
@@ -28,8 +36,9 @@ from metalab import artifacts as _artifacts
 from metalab.errors import CancelledError
 from metalab.events import EventKind
 from metalab.plain import to_plain
-from metalab.store import stepped
+from metalab.store import atomic, stepped
 from metalab.store.filestore import FileStore
+from metalab.store.full_disk import full_disk_message
 from metalab.types import ArtifactDescriptor
 
 __all__ = ["FLUSH_INTERVAL", "Capture"]
@@ -75,6 +84,8 @@ class Capture:
         self._scalars: dict[str, Any] = {}
         self._checkpointed: dict[str, Any] = {}
         self._streams: dict[str, BinaryIO] = {}
+        self.failed_write: OSError | None = None
+        """The first write to the run's files that failed, if any (the run has failed)."""
         self._last_step: dict[str, int] = {}
         self._unsorted: set[str] = set()
         self._latest: dict[str, float] = {}
@@ -86,6 +97,7 @@ class Capture:
         self._log_file: TextIO | None = None
         self._logger_name = f"metalab.run.{run_id[:8]}.{worker}"
         self._closed = False
+        self._finalized = False
         self._touched = 0.0
         self._subscribed: dict[str, logging.Handler] = {}
         _FLUSHER.register(self)
@@ -124,20 +136,43 @@ class Capture:
     # -- flushing, called by the flusher thread and at the end of the run -------------
 
     def flush(self) -> None:
-        """Write what has accumulated to disk and publish the latest values."""
-        with self._flush_lock:
-            self._flush_steps()
-            if self._on_checkpoint is not None and self._scalars != self._checkpointed:
-                self._checkpointed = dict(self._scalars)
-                self._on_checkpoint(to_plain(self._checkpointed))
-            now = time.monotonic()
-            if now - self._touched >= HEARTBEAT_INTERVAL:
-                self._touched = now
-                self.store.touch_run(self.run_id)
-        if self._log_file is not None:
-            with self._log_lock:
-                if self._log_file is not None:
-                    self._log_file.flush()
+        """Write what has accumulated to disk and publish the latest values.
+
+        Raises:
+            OSError: a write failed; the run has failed (see :attr:`failed_write`).
+        """
+        if self.failed_write is not None:
+            self._steps.clear()  # nowhere to put them: the run has failed already
+            return
+        try:
+            with self._flush_lock:
+                self._flush_steps()
+                if self._on_checkpoint is not None and self._scalars != self._checkpointed:
+                    self._checkpointed = dict(self._scalars)
+                    self._on_checkpoint(to_plain(self._checkpointed))
+                now = time.monotonic()
+                if now - self._touched >= HEARTBEAT_INTERVAL:
+                    self._touched = now
+                    self.store.touch_run(self.run_id)
+            if self._log_file is not None:
+                with self._log_lock:
+                    if self._log_file is not None:
+                        self._log_file.flush()
+        except OSError as exc:
+            self._fail_writes(exc)
+            raise
+
+    def _fail_writes(self, exc: OSError) -> None:
+        """A write failed: from now on capturing raises it in the operation's thread."""
+        if self.failed_write is not None:
+            return
+        self.failed_write = exc
+
+        def failed(*_args: Any, **_kwargs: Any) -> None:
+            raise OSError(exc.errno, exc.strerror, exc.filename)
+
+        for name in ("metric", "log_metrics", "log", "artifact", "file", "data"):
+            setattr(self, name, failed)
 
     def _flush_steps(self) -> None:
         buf = self._steps
@@ -167,9 +202,8 @@ class Capture:
             if fh is None:
                 path = self.store.layout.stream(self.run_id, name)
                 path.parent.mkdir(parents=True, exist_ok=True)
-                fh = self._streams[name] = open(path, "ab")  # noqa: SIM115
-            fh.write(data)
-            fh.flush()
+                fh = self._streams[name] = open(path, "ab", buffering=0)  # noqa: SIM115
+            _append(fh, data)
             steps = [p[0] for p in pairs]
             last = self._last_step.get(name)
             if (last is not None and steps[0] < last) or not all(
@@ -211,8 +245,28 @@ class Capture:
         with self._log_lock:
             fh = self._log_handle()
             if fh is not None:
-                fh.write(text if text.endswith("\n") else text + "\n")
-                fh.flush()  # on disk when log() returns, for readers and crashes
+                try:
+                    fh.write(text if text.endswith("\n") else text + "\n")
+                    fh.flush()  # on disk when log() returns, for readers and crashes
+                except OSError as exc:
+                    failed = atomic.with_filename(exc, self.store.log_path(self.run_id))
+                    self._drop_log(failed)
+                    raise failed from None
+
+    def _drop_log(self, exc: OSError) -> None:
+        """The log could not be written: stop writing it (what did not fit is lost)
+        and fail the run. Call with ``_log_lock`` held."""
+        fh, self._log_file = self._log_file, None
+        self._closed = True
+        if fh is not None:
+            with contextlib.suppress(OSError, ValueError):
+                fh.close()
+        self._fail_writes(exc)
+
+    def _write_log_quietly(self, text: str) -> None:
+        """A line metalab adds to the log (a warning, a traceback): best effort."""
+        with contextlib.suppress(OSError):
+            self._write_log(text)
 
     def open_log(self) -> None:
         """Create the run's log file now (an empty log still says the run started)."""
@@ -323,7 +377,7 @@ class Capture:
 
     def _warn(self, text: str) -> None:
         self.warnings.append(text)
-        self._write_log(
+        self._write_log_quietly(
             f"{_dt.datetime.now():%Y-%m-%d %H:%M:%S} [WARNING] [{self._logger_name}] {text}"
         )
 
@@ -337,33 +391,54 @@ class Capture:
         self.log_metrics = cancelled  # type: ignore[method-assign]
 
     def write_error(self, text: str) -> None:
-        """Put a failure's traceback in the run's log."""
-        self._write_log(text)
+        """Put a failure's traceback in the run's log (if the log can still be written)."""
+        self._write_log_quietly(text)
 
     def finalize(self) -> None:
-        """Flush, seal stepped metrics into the reference's JSON, close files. Idempotent."""
-        if self._closed:
+        """Flush, seal stepped metrics into the reference's JSON, close files. Idempotent.
+
+        Every file is closed even when a write fails; the first failure is raised
+        after (and kept in :attr:`failed_write`). A stream that could not be sealed
+        stays on disk as it is, readable, until the run is run again.
+        """
+        if self._finalized:
             return
+        self._finalized = True
         _FLUSHER.unregister(self)
-        self.flush()
+        failure: OSError | None = None
+        try:
+            self.flush()
+        except OSError as exc:
+            failure = exc
         with self._flush_lock:
             for name, fh in self._streams.items():
-                fh.close()
+                with contextlib.suppress(OSError):
+                    fh.close()
                 stream = self.store.layout.stream(self.run_id, name)
-                if stream.exists():
-                    stepped.seal(
-                        stream,
-                        self.store.layout.result(self.run_id, name),
-                        sorted_steps=name not in self._unsorted,
-                    )
+                if failure is None and self.failed_write is None and stream.exists():
+                    try:
+                        stepped.seal(
+                            stream,
+                            self.store.layout.result(self.run_id, name),
+                            sorted_steps=name not in self._unsorted,
+                        )
+                    except OSError as exc:
+                        failure = exc
+                        self._fail_writes(exc)
             self._streams.clear()
         for sub in list(self._subscribed):
             self.unsubscribe_logger(sub)
         with self._log_lock:
             self._closed = True
             if self._log_file is not None:
-                self._log_file.close()
+                try:
+                    self._log_file.close()
+                except OSError as exc:
+                    failure = failure or exc
+                    self._fail_writes(exc)
                 self._log_file = None
+        if failure is not None:
+            raise failure
 
     def __enter__(self) -> Capture:
         return self
@@ -404,13 +479,35 @@ class _Flusher:
             for capture in self.live():
                 try:
                     capture.flush()
-                except Exception:  # a full disk must not kill the flusher for other runs
+                except OSError as exc:  # a full disk: that run fails, the others go on
+                    logging.getLogger("metalab.capture").warning(
+                        "run %s could not write its files (%s); it fails",
+                        capture.run_id, full_disk_message(exc) or exc,
+                    )  # fmt: skip
+                except Exception:  # nothing may kill the flusher for the other runs
                     logging.getLogger("metalab.capture").warning(
                         "flushing run %s failed", capture.run_id, exc_info=True
                     )
 
 
 _FLUSHER = _Flusher()
+
+
+def _append(fh: BinaryIO, data: bytes) -> None:
+    """Append ``data`` to an unbuffered stream file, all of it or none of it: a write
+    cut short (a full disk) is cut back off, so no torn line is left mid-file."""
+    start = os.lseek(fh.fileno(), 0, os.SEEK_END)
+    view = memoryview(data)
+    try:
+        while view:
+            written = fh.write(view)
+            if not written:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), getattr(fh, "name", None))
+            view = view[written:]
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fh.fileno(), start)
+        raise atomic.with_filename(exc, getattr(fh, "name", "")) from None
 
 
 def live_captures() -> list[Capture]:

@@ -24,7 +24,12 @@ Hierarchy::
     │                            an empty, absolute or path-escaping artifact name
     ├── ExecutorError (ValueError)
     │                            an unknown executor
-    ├── StoreError (ValueError)  a store path that is not a usable folder
+    ├── StoreError (ValueError)  a store path that is not a usable folder (a file, or
+    │                            a folder that cannot be written)
+    ├── ExperimentLockedError    another live sweep is writing the same experiment
+    ├── OutsideTreeError (PermissionError)
+    │                            a file of a results tree that leads out of the tree
+    │                            (a symlink, an artifact uri): it is not read
     └── CancelledError           raised inside an operation when its sweep is cancelled
 """
 
@@ -36,8 +41,10 @@ __all__ = [
     "CanonicalizeError",
     "ConfigError",
     "ExecutorError",
+    "ExperimentLockedError",
     "MetalabError",
     "OperationError",
+    "OutsideTreeError",
     "StoreError",
 ]
 
@@ -100,6 +107,18 @@ class ExecutorError(MetalabError, ValueError):
 
 class StoreError(MetalabError, ValueError):
     """A store location that is not a usable folder."""
+
+
+class ExperimentLockedError(MetalabError):
+    """Another sweep, still alive, holds the experiment's lock (see metalab.store.lock).
+
+    The message names its pid, host and start time, and says how to proceed.
+    """
+
+
+class OutsideTreeError(MetalabError, PermissionError):
+    """A file of a results tree that resolves outside the tree (a symlink out of it, an
+    artifact whose recorded path escapes it). It is refused, never read."""
 
 
 class CancelledError(MetalabError):

@@ -3,6 +3,11 @@
 Results are always read from disk, so the same API works on a tree written a
 minute ago, by the reference implementation, on another machine (artifact paths
 resolve inside the tree), or by a sweep that is still running.
+
+Reading never writes, never takes the experiment's lock, and never leaves the tree: a
+damaged or hostile file (a truncated or wrongly-typed record, a symlink out of the
+tree) is skipped, listed in :attr:`Results.skipped` with the reason, and reported
+once on the ``metalab.results`` logger.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import inspect
+import logging
 import os
 import statistics
 import warnings
@@ -19,11 +25,13 @@ from typing import Any, overload
 
 import numpy as np
 
-from metalab.store.filestore import FileStore
+from metalab.store.filestore import FileStore, Skipped
 from metalab.store.layout import META_FILE, find_experiment_dirs
 from metalab.types import ArtifactDescriptor, RunRecord, Status
 
 __all__ = ["Results", "Run", "load_results"]
+
+log = logging.getLogger("metalab.results")
 
 RECORD_COLUMNS = ("run_id", "experiment_id", "status", "duration_ms", "started_at", "finished_at")
 
@@ -127,10 +135,22 @@ def _matches(value: Any, wanted: Any) -> bool:
 
 
 class Results:
-    """An ordered collection of runs."""
+    """An ordered collection of runs.
 
-    def __init__(self, store: FileStore | None, records: list[RunRecord] | list[Run]) -> None:
+    ``skipped`` lists the files that reading the tree left out, as ``(path, reason)``:
+    damaged records, records leading out of the tree. Subsets (``filter``, slices) keep
+    the list of the whole.
+    """
+
+    def __init__(
+        self,
+        store: FileStore | None,
+        records: list[RunRecord] | list[Run],
+        *,
+        skipped: list[Skipped] | None = None,
+    ) -> None:
         self.store = store
+        self.skipped: list[Skipped] = list(skipped or [])
         runs: list[Run] = []
         for item in records:
             if isinstance(item, Run):
@@ -162,7 +182,7 @@ class Results:
 
     def __getitem__(self, index: int | slice) -> Run | Results:
         if isinstance(index, slice):
-            return Results(self.store, self._runs[index])
+            return Results(self.store, self._runs[index], skipped=self.skipped)
         return self._runs[index]
 
     def __repr__(self) -> str:
@@ -237,7 +257,7 @@ class Results:
             if not ok or (where is not None and not where(run)):
                 continue
             out.append(run)
-        return Results(self.store, out)
+        return Results(self.store, out, skipped=self.skipped)
 
     # -- tables ---------------------------------------------------------------------
 
@@ -403,7 +423,9 @@ def load_results(
     path: str | os.PathLike[str] = "experiments", experiment_id: str | None = None
 ) -> Results:
     """The runs of a results tree: one experiment's folder, or a collection root (all of
-    its experiments, or the one named by ``experiment_id``). Nothing is created."""
+    its experiments, or the one named by ``experiment_id``). Nothing is created, nothing
+    written; record files that cannot be read are left out, listed in
+    ``Results.skipped`` and reported with a warning on the ``metalab.results`` logger."""
     root = Path(path)
     if not root.exists():
         raise FileNotFoundError(f"no results tree at {root}")
@@ -413,11 +435,21 @@ def load_results(
         else find_experiment_dirs(root)
     )
     runs: list[Run] = []
+    skipped: list[Skipped] = []
     first: FileStore | None = None
     for folder in dirs:
         store = FileStore(folder)
         if experiment_id is not None and store.experiment_id not in (experiment_id, ""):
             continue
         first = first or store
-        runs.extend(Run(store, rec) for rec in store.list_run_records())
-    return Results(first, runs)
+        records, left_out = store.scan_run_records()
+        runs.extend(Run(store, rec) for rec in records)
+        skipped.extend(left_out)
+    if skipped:
+        shown = "; ".join(f"{path.name}: {reason}" for path, reason in skipped[:3])
+        more = f" (and {len(skipped) - 3} more)" if len(skipped) > 3 else ""
+        log.warning(
+            "load_results(%r) skipped %d file(s): %s%s; see Results.skipped",
+            str(path), len(skipped), shown, more,
+        )  # fmt: skip
+    return Results(first, runs, skipped=skipped)

@@ -2,8 +2,11 @@
 
 Everything that can be wrong with the user's input (params that cannot be
 fingerprinted, an operation with a bad signature, an unknown executor, a store path
-that is a file) is checked before the first file is written. Then the manifest is
-written, successful runs are skipped (resume), and the rest are submitted. The
+that is a file or cannot be written) is checked before the first file is written.
+Then the sweep takes the experiment's lock (:mod:`metalab.store.lock`; a second launch
+while another sweep writes the same experiment is refused), removes the temporaries
+that killed writers left, writes the manifest, skips successful runs (resume), and
+submits the rest. The lock is given back when the sweep ends, however it ends. The
 returned :class:`SweepHandle` follows the sweep through its own event subscription,
 so ``status`` is live and ``cancel()`` leaves every run in a resumable state.
 """
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from metalab._canonical import fingerprint
-from metalab.errors import OperationError
+from metalab.errors import OperationError, StoreError
 from metalab.events import TERMINAL_KINDS, Event, EventBus, EventCallback, EventKind
 from metalab.executors.base import Executor, resolve_executor
 from metalab.experiment import Experiment
@@ -30,6 +33,8 @@ from metalab.progress import ProgressPrinter
 from metalab.results import Results
 from metalab.runtime import CancellationToken
 from metalab.store.filestore import FileStore, open_store
+from metalab.store.full_disk import full_disk_message
+from metalab.store.lock import ExperimentLock
 from metalab.types import RunRecord, Status
 from metalab.worker import RunPayload, SweepContext, cancelled_record
 
@@ -156,8 +161,12 @@ class SweepHandle:
         payloads: list[RunPayload],
         skipped: list[RunRecord],
         fail_fast: bool,
+        lock: ExperimentLock | None = None,
     ) -> None:
         self.job_id = f"local-{uuid.uuid4().hex[:8]}"
+        self._store_lock = lock
+        if lock is not None:
+            lock.on_lost = self._lock_lost
         self.store = store
         self.executor = executor
         self._owns_executor = owns_executor
@@ -234,8 +243,15 @@ class SweepHandle:
             if self._owns_executor:
                 self.executor.shutdown()
         finally:
+            if self._store_lock is not None:
+                self._store_lock.release()  # every record is written: others may write
             self._bus.close()  # delivers every event, then ends the dispatcher thread
             self._done.set()
+
+    def _lock_lost(self, message: str) -> None:
+        """Another launch took the experiment's lock over: stop writing."""
+        if not self._done.is_set():
+            self.cancel()
 
     def _record_lost_runs(self) -> None:
         """Runs whose future never produced a record: cancelled before starting, or a
@@ -244,7 +260,7 @@ class SweepHandle:
             fut = self._futures[payload.run_id]
             if fut.cancelled():
                 record = cancelled_record(payload, self._ctx, "cancelled before it started")
-                self.store.put_run_record(record)
+                self._put_record(record)
                 self._ctx.emit(
                     EventKind.RUN_CANCELLED, payload.run_id, reason="cancelled before it started"
                 )
@@ -258,13 +274,22 @@ class SweepHandle:
             record.status = Status.FAILED
             record.error = {
                 "type": type(exc).__name__,
-                "message": f"worker died: {exc}",
+                "message": full_disk_message(exc) or f"worker died: {exc}",
                 "traceback": "",
             }
             record.finished_at = _dt.datetime.now()
-            self.store.put_run_record(record)
+            self._put_record(record)
             self._ctx.emit(EventKind.RUN_FAILED, payload.run_id, error=record.error["message"],
                            error_type=record.error["type"], traceback="")  # fmt: skip
+
+    def _put_record(self, record: RunRecord) -> None:
+        """Write a record the sweep owes the tree; a failure (a full disk) is reported,
+        and the run, left ``running`` on disk, is run again by the next launch."""
+        try:
+            self.store.put_run_record(record)
+        except OSError as exc:
+            log.warning("could not record run %s as %s: %s", record.run_id, record.status,
+                        full_disk_message(exc) or exc)  # fmt: skip
 
     def cancel(self) -> None:
         """Stop the sweep: queued runs are recorded cancelled, running runs stop at their
@@ -351,7 +376,43 @@ def run(
         check(operation)
     owns_executor = executor is None or isinstance(executor, str)
     fs = open_store(store, experiment.experiment_id, create=True)
-    fs.put_experiment_manifest(_manifest(experiment, operation, payloads), toml_text=definition)
+    lock = fs.lock()
+    lock.acquire()  # a live sweep writing this experiment: ExperimentLockedError
+    try:
+        return _start(experiment, operation, payloads, fs, exe, owns_executor, lock,
+                      resume=resume, progress=progress, on_event=on_event,
+                      fail_fast=fail_fast, definition=definition, verbose=verbose)  # fmt: skip
+    except BaseException:
+        lock.release()
+        raise
+
+
+def _start(
+    experiment: Experiment,
+    operation: OperationWrapper,
+    payloads: list[RunPayload],
+    fs: FileStore,
+    exe: Executor,
+    owns_executor: bool,
+    lock: ExperimentLock,
+    *,
+    resume: bool,
+    progress: Any,
+    on_event: EventCallback | None,
+    fail_fast: bool,
+    definition: str | None,
+    verbose: bool,
+) -> SweepHandle:
+    """The part of :func:`run` done while holding the lock."""
+    fs.check_writable()
+    fs.sweep_abandoned()
+    try:
+        fs.put_experiment_manifest(_manifest(experiment, operation, payloads), toml_text=definition)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write the sweep's manifest in {str(fs.layout.manifests_dir)!r}: "
+            f"{full_disk_message(exc) or exc.strerror or exc}"
+        ) from None
 
     skipped: list[RunRecord] = []
     todo: list[RunPayload] = []
@@ -369,10 +430,11 @@ def run(
         emit=bus.emit,
         cancel_token=CancellationToken(),
         executor_id=getattr(exe, "executor_id", type(exe).__name__),
+        fail_fast=fail_fast,
     )
     handle = SweepHandle(
         store=fs, executor=exe, owns_executor=owns_executor, ctx=ctx, bus=bus,
-        payloads=todo, skipped=skipped, fail_fast=fail_fast,
+        payloads=todo, skipped=skipped, fail_fast=fail_fast, lock=lock,
     )  # fmt: skip
     if progress:
         printer = progress if callable(progress) and not isinstance(progress, bool) else None

@@ -55,6 +55,12 @@ class ArtifactDescriptor:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ArtifactDescriptor:
+        """The descriptor stored as ``d``; odd sizes and metadata become 0 and {}."""
+        try:
+            size = int(d.get("size_bytes") or 0)
+        except (TypeError, ValueError):
+            size = 0
+        metadata = d.get("metadata")
         return cls(
             artifact_id=str(d.get("artifact_id", "")),
             name=str(d.get("name", "")),
@@ -62,8 +68,8 @@ class ArtifactDescriptor:
             format=str(d.get("format", "")),
             uri=str(d.get("uri", "")),
             content_hash=str(d.get("content_hash", "")),
-            size_bytes=int(d.get("size_bytes") or 0),
-            metadata=dict(d.get("metadata") or {}),
+            size_bytes=size,
+            metadata=dict(metadata) if isinstance(metadata, dict) else {},
         )
 
 
@@ -128,17 +134,38 @@ class RunRecord:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunRecord:
-        known = {
-            "_schema_version", "run_id", "experiment_id", "status", "context_fingerprint",
-            "params_fingerprint", "seed_fingerprint", "started_at", "finished_at",
-            "duration_ms", "metrics", "provenance", "error", "params_resolved", "tags",
-            "warnings", "notes", "artifacts",
-        }  # fmt: skip
-        prov = d.get("provenance") or {}
+        """The record stored as ``d``; missing keys take their defaults.
+
+        Raises:
+            ValueError: ``d`` is not a run record: not an object, or a key holding the
+                wrong kind of value (a list where an object belongs, say). The message
+                says which key.
+        """
+        if not isinstance(d, dict):
+            raise ValueError(f"a run record is a JSON object, this is {_kind(d)}")
+        prov = _object(d, "provenance")
+        raw_status = d.get("status", "running")
+        if not isinstance(raw_status, str):
+            raise ValueError(f"'status' is {_kind(raw_status)}, not a string")
         try:
-            status = Status(d.get("status", "running"))
+            status = Status(raw_status)
         except ValueError:
             status = Status.RUNNING
+        for key in ("run_id", "experiment_id"):
+            if not isinstance(d.get(key, ""), str):
+                raise ValueError(f"{key!r} is {_kind(d[key])}, not a string")
+        error = d.get("error")
+        if error is not None and not isinstance(error, dict):
+            raise ValueError(f"'error' is {_kind(error)}, not an object")
+        artifacts = _array(d, "artifacts")
+        if not all(isinstance(a, dict) for a in artifacts):
+            raise ValueError("'artifacts' holds something that is not an object")
+        try:
+            duration = int(d.get("duration_ms") or 0)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"'duration_ms' is {_kind(d.get('duration_ms'))}, not a number"
+            ) from None
         return cls(
             run_id=str(d.get("run_id", "")),
             experiment_id=str(d.get("experiment_id", "")),
@@ -148,21 +175,56 @@ class RunRecord:
             seed_fingerprint=str(d.get("seed_fingerprint") or ""),
             started_at=_parse_time(d.get("started_at")),
             finished_at=_parse_time(d.get("finished_at")),
-            duration_ms=int(d.get("duration_ms") or 0),
-            metrics=dict(d.get("metrics") or {}),
+            duration_ms=duration,
+            metrics=_object(d, "metrics"),
             provenance=Provenance(
                 code_hash=str(prov.get("code_hash") or ""),
                 python_version=str(prov.get("python_version") or ""),
                 metalab_version=str(prov.get("metalab_version") or ""),
                 executor_id=str(prov.get("executor_id") or ""),
                 host=str(prov.get("host") or ""),
-                extra=dict(prov.get("extra") or {}),
+                extra=_object(prov, "extra", "provenance.extra"),
             ),
-            error=d.get("error"),
-            params_resolved=dict(d.get("params_resolved") or {}),
-            tags=list(d.get("tags") or []),
-            warnings=list(d.get("warnings") or []),
+            error=error,
+            params_resolved=_object(d, "params_resolved"),
+            tags=_array(d, "tags"),
+            warnings=_array(d, "warnings"),
             notes=d.get("notes"),
-            artifacts=[ArtifactDescriptor.from_dict(a) for a in d.get("artifacts") or []],
-            extra={k: v for k, v in d.items() if k not in known},
+            artifacts=[ArtifactDescriptor.from_dict(a) for a in artifacts],
+            extra={k: v for k, v in d.items() if k not in _KNOWN_KEYS},
         )
+
+
+_KNOWN_KEYS = frozenset({
+    "_schema_version", "run_id", "experiment_id", "status", "context_fingerprint",
+    "params_fingerprint", "seed_fingerprint", "started_at", "finished_at", "duration_ms",
+    "metrics", "provenance", "error", "params_resolved", "tags", "warnings", "notes",
+    "artifacts",
+})  # fmt: skip
+"""The keys of a schema 0.1 record; any other key is kept in ``RunRecord.extra``."""
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, for a message: 'a list', 'a string', 'null'."""
+    if value is None:
+        return "null"
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+    return names.get(type(value), "a number" if isinstance(value, int | float) else "a value")
+
+
+def _object(d: dict[str, Any], key: str, label: str | None = None) -> dict[str, Any]:
+    value = d.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{label or key!r} is {_kind(value)}, not an object")
+    return dict(value)
+
+
+def _array(d: dict[str, Any], key: str) -> list[Any]:
+    value = d.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"{key!r} is {_kind(value)}, not a list")
+    return list(value)

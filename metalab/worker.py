@@ -3,12 +3,15 @@
 This is where a run's life is written to disk in order: a ``running`` record first
 (so a crash leaves evidence), then whatever the operation captures, then the final
 record, atomically. Any exception, even ``SystemExit``, becomes a failed record with
-its traceback in the run's log; cancellation becomes a cancelled record. The sweep
-always goes on.
+its traceback in the run's log; cancellation becomes a cancelled record. A write that
+fails for want of room (a full disk, a quota, a file-size limit), whether in the
+operation or in metalab's own writing, fails the run with a message that says so. The
+sweep always goes on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import platform
@@ -27,6 +30,7 @@ from metalab.plain import to_plain
 from metalab.runtime import CancellationToken, Runtime
 from metalab.seeds import SeedBundle
 from metalab.store.filestore import FileStore
+from metalab.store.full_disk import full_disk_message
 from metalab.types import Provenance, RunRecord, Status
 
 __all__ = ["RunPayload", "SweepContext", "execute_run"]
@@ -59,6 +63,8 @@ class SweepContext:
     emit: Any
     cancel_token: CancellationToken
     executor_id: str = "thread"
+    fail_fast: bool = False
+    """A failed run cancels the sweep at once: no later run starts in this process."""
 
 
 def _base_record(payload: RunPayload, ctx: SweepContext, status: Status) -> RunRecord:
@@ -94,7 +100,7 @@ def cancelled_record(payload: RunPayload, ctx: SweepContext, note: str) -> RunRe
 def _archive_previous_log(store: FileStore, run_id: str) -> None:
     """Keep an earlier attempt's log apart, so a re-run's log is its own."""
     path = store.log_path(run_id)
-    if not path.exists() or path.stat().st_size == 0:
+    if path.is_symlink() or not path.exists() or path.stat().st_size == 0:
         path.unlink(missing_ok=True)
         return
     n = 1
@@ -112,22 +118,27 @@ def execute_run(payload: RunPayload, ctx: SweepContext, worker: str = "thread:0"
         emit(EventKind.RUN_CANCELLED, payload.run_id, reason="cancelled before it started")
         return record.to_dict()
 
-    _archive_previous_log(store, payload.run_id)
-    # an earlier attempt's curves (a killed run's half stream, or a finished run's sealed
-    # ones) must not mix into this attempt's, nor be shown as its live data
-    shutil.rmtree(store.layout.results_dir(payload.run_id), ignore_errors=True)
     record = _base_record(payload, ctx, Status.RUNNING)
     started = _dt.datetime.now()
     t0 = time.perf_counter()
     record.started_at = started
-    store.put_run_record(record)
+    try:
+        _prepare_run_folders(store, payload.run_id)
+        store.put_run_record(record)
+    except OSError as exc:  # a full disk before the run could start: fail it, if we can
+        return _failed_to_start(record, exc, ctx, t0)
 
     def checkpoint(metrics: dict[str, Any]) -> None:
         # the running record carries the scalar metrics captured so far
         store.put_run_record(replace(record, metrics=metrics))
 
     capture = Capture(store, payload.run_id, emit=emit, worker=worker, on_checkpoint=checkpoint)
-    capture.open_log()
+    try:
+        capture.open_log()
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            capture.finalize()
+        return _failed_to_start(record, exc, ctx, t0)
     runtime = Runtime(payload.run_id, ctx.cancel_token, payload.metadata, worker)
     emit(
         EventKind.RUN_STARTED,
@@ -156,7 +167,7 @@ def execute_run(payload: RunPayload, ctx: SweepContext, worker: str = "thread:0"
         else:
             status = Status.FAILED
             tb = traceback.format_exc()
-            error = {"type": type(exc).__name__, "message": str(exc), "traceback": tb}
+            error = _error(exc, tb)
             capture.write_error(tb.rstrip("\n"))
 
     if status is Status.SUCCESS and returned is not None:
@@ -164,8 +175,14 @@ def execute_run(payload: RunPayload, ctx: SweepContext, worker: str = "thread:0"
 
     try:
         capture.finalize()
+    except OSError:
+        pass  # kept in capture.failed_write, just below
     finally:
         runtime.cleanup()
+    if capture.failed_write is not None and status is not Status.FAILED:
+        # metalab's own writing failed (the flusher, sealing): the run has lost data
+        status = Status.FAILED
+        error = _error(capture.failed_write, "")
 
     finished = _dt.datetime.now()
     record.status = status
@@ -178,6 +195,8 @@ def execute_run(payload: RunPayload, ctx: SweepContext, worker: str = "thread:0"
     ]
     record.warnings = list(capture.warnings)
     store.put_run_record(record)
+    if status is Status.FAILED and ctx.fail_fast:
+        ctx.cancel_token.cancel()  # before this worker can take the next run
 
     if status is Status.SUCCESS:
         emit(EventKind.RUN_FINISHED, payload.run_id, duration_ms=record.duration_ms,
@@ -189,6 +208,44 @@ def execute_run(payload: RunPayload, ctx: SweepContext, worker: str = "thread:0"
              duration_ms=record.duration_ms)  # fmt: skip
     else:
         emit(EventKind.RUN_CANCELLED, payload.run_id, reason="cancelled while running",
+             duration_ms=record.duration_ms)  # fmt: skip
+    return record.to_dict()
+
+
+def _error(exc: BaseException, tb: str) -> dict[str, str]:
+    """A failed record's ``error``: a full disk says so, in words."""
+    message = full_disk_message(exc) or str(exc)
+    return {"type": type(exc).__name__, "message": message, "traceback": tb}
+
+
+def _prepare_run_folders(store: FileStore, run_id: str) -> None:
+    """Clear what an earlier attempt left, and never write through a symlink out of the
+    tree: a run's folders that are symlinks are removed, not followed."""
+    _archive_previous_log(store, run_id)
+    for folder in (store.layout.results_dir(run_id), store.layout.artifacts_dir(run_id)):
+        if folder.is_symlink():
+            folder.unlink()
+    # an earlier attempt's curves (a killed run's half stream, or a finished run's sealed
+    # ones) must not mix into this attempt's, nor be shown as its live data
+    shutil.rmtree(store.layout.results_dir(run_id), ignore_errors=True)
+
+
+def _failed_to_start(
+    record: RunRecord, exc: OSError, ctx: SweepContext, t0: float
+) -> dict[str, Any]:
+    """The record of a run whose own files could not be written before it began.
+
+    Raises:
+        OSError: not even the failed record could be written (the sweep's lost-run
+            bookkeeping reports it).
+    """
+    record.status = Status.FAILED
+    record.error = _error(exc, "")
+    record.finished_at = _dt.datetime.now()
+    record.duration_ms = int((time.perf_counter() - t0) * 1000)
+    ctx.store.put_run_record(record)
+    ctx.emit(EventKind.RUN_FAILED, record.run_id, error=record.error["message"],
+             error_type=record.error["type"], traceback="",
              duration_ms=record.duration_ms)  # fmt: skip
     return record.to_dict()
 

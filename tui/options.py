@@ -7,7 +7,9 @@ them and return one of the exit codes below.
 
 Exit codes: 0 every run succeeded; 1 some run failed (or was cancelled by
 ``--fail-fast``); 2 bad input (the message says which file, line and key, and how to
-fix it); 130 interrupted.
+fix it), a store that cannot be written, or an experiment another live sweep is
+writing; 130 interrupted, by Ctrl-C or by SIGTERM alike (runs in flight are recorded
+cancelled).
 """
 
 from __future__ import annotations

@@ -2,9 +2,17 @@
 
 A :class:`FileStore` is deliberately small and stateless: every method goes to disk,
 so several processes (a sweep, a TUI browsing it, a job on another node writing into
-a shared folder) can use the same tree at once. Each run's files are written by the
-one worker running it, so no locks are needed; files that are replaced are replaced
-atomically.
+a shared folder) can use the same tree at once. One sweep at a time writes a folder
+(it holds the experiment's lock, :mod:`metalab.store.lock`); within it each run's files
+are written by the one worker running it; files that are replaced are replaced
+atomically. Readers take no lock and write nothing.
+
+A tree may be damaged (a truncated record, a torn line) or hostile (a symlink, or an
+artifact path, leading out of the tree). Reading never follows either out of the
+tree: every file is checked to resolve inside the experiment's folder, and one that
+does not is refused with :class:`~metalab.errors.OutsideTreeError`, or skipped by the
+methods that list. :meth:`FileStore.scan_run_records` says which records it skipped
+and why.
 """
 
 from __future__ import annotations
@@ -13,20 +21,31 @@ import contextlib
 import datetime as _dt
 import hashlib
 import json
+import logging
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from metalab import artifacts as _artifacts
-from metalab.errors import StoreError
-from metalab.store import atomic, stepped
+from metalab.errors import OutsideTreeError, StoreError
+from metalab.store import atomic, log_tail, stepped
 from metalab.store.layout import META_FILE, TreeLayout, decode_name, safe_experiment_id
+from metalab.store.lock import ExperimentLock
 from metalab.types import ArtifactDescriptor, RunRecord
 
-__all__ = ["FileStore", "open_store"]
+__all__ = ["FileStore", "Skipped", "open_store"]
+
+log = logging.getLogger("metalab.store")
+
+Skipped = tuple[Path, str]
+"""A file a reader left out, and why."""
+
+_UNWRITABLE = "pass a folder you can write to (--store DIR, or store = ... in the experiment file)"
 
 
 class FileStore:
@@ -35,14 +54,49 @@ class FileStore:
     def __init__(self, root: str | os.PathLike[str], experiment_id: str | None = None) -> None:
         self.root = Path(root).absolute()
         self.layout = TreeLayout(self.root)
+        self._real_root: Path | None = None
         self.experiment_id = experiment_id or self._read_experiment_id()
 
     def _read_experiment_id(self) -> str:
         try:
-            meta = json.loads(self.layout.meta.read_text(encoding="utf-8"))
-            return str(meta.get("experiment_id") or "")
+            meta = json.loads(self._read_bytes(self.layout.meta))
+            return str(meta.get("experiment_id") or "") if isinstance(meta, dict) else ""
         except (OSError, ValueError):
             return ""
+
+    # -- staying inside the tree ----------------------------------------------------------
+
+    @property
+    def real_root(self) -> Path:
+        """The experiment folder with every symlink resolved (the tree's boundary)."""
+        if self._real_root is None:
+            self._real_root = self.root.resolve()
+        return self._real_root
+
+    def contains(self, path: str | os.PathLike[str]) -> bool:
+        """Whether ``path``, symlinks followed, is inside this experiment's folder."""
+        try:
+            real = Path(path).resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            return False
+        root = self.real_root
+        return real == root or root in real.parents
+
+    def checked(self, path: Path) -> Path:
+        """``path`` itself, when it stays inside the tree; else OutsideTreeError."""
+        if not self.contains(path):
+            try:
+                target = f" (it leads to {str(path.resolve())!r})"
+            except (OSError, RuntimeError):
+                target = ""
+            raise OutsideTreeError(
+                f"{str(path)!r} leads out of the results tree {str(self.root)!r}{target}; "
+                "it was not read"
+            )
+        return path
+
+    def _read_bytes(self, path: Path) -> bytes:
+        return self.checked(path).read_bytes()
 
     def __repr__(self) -> str:
         return f"FileStore({str(self.root)!r})"
@@ -53,45 +107,133 @@ class FileStore:
     # -- creation ---------------------------------------------------------------
 
     def create(self) -> None:
-        """Make the folder and its sub-folders, and mark it with ``_meta.json``."""
-        self.layout.ensure()
-        if not self.layout.meta.exists():
-            atomic.write_json(
-                self.layout.meta,
-                {
-                    "created_by": "metalab",
-                    "experiment_id": self.experiment_id,
-                    "schema_version": "0.1",
-                },
-            )
-        atomic.sweep_temporaries(self.root)
+        """Make the folder and its sub-folders, and mark it with ``_meta.json``.
+
+        Raises:
+            StoreError: the folder cannot be made or written (read-only, not ours).
+        """
+        try:
+            self.layout.ensure()
+            if not self.layout.meta.exists():
+                atomic.write_json(
+                    self.layout.meta,
+                    {
+                        "created_by": "metalab",
+                        "experiment_id": self.experiment_id,
+                        "schema_version": "0.1",
+                    },
+                )
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write the results folder {str(self.root)!r}: "
+                f"{exc.strerror or exc}; {_UNWRITABLE}"
+            ) from None
+
+    def lock(self, on_lost: Callable[[str], None] | None = None) -> ExperimentLock:
+        """The experiment's lock (not yet taken: call ``acquire()``)."""
+        return ExperimentLock(self.root, self.experiment_id, on_lost=on_lost)
+
+    def check_writable(self) -> None:
+        """Create and remove a file in each of the folder's sub-folders, or raise
+        StoreError naming the first one that cannot be written."""
+        for folder in (self.root, *self.layout.folders):
+            probe = atomic.temp_path_for(folder / "probe")
+            try:
+                fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+                os.close(fd)
+                probe.unlink()
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot write to the results folder {str(folder)!r}: "
+                    f"{exc.strerror or exc}; {_UNWRITABLE}"
+                ) from None
+
+    def sweep_abandoned(self) -> int:
+        """Remove temporaries whose writer is gone; call it only while holding the lock."""
+        return atomic.sweep_temporaries(self.root)
 
     # -- run records --------------------------------------------------------------
 
     def put_run_record(self, record: RunRecord) -> None:
         atomic.write_json(self.layout.run_record(record.run_id), record.to_dict())
 
-    def get_run_record(self, run_id: str) -> RunRecord | None:
-        path = self.layout.run_record(run_id)
+    def read_run_record(self, path: Path) -> RunRecord:
+        """The record in ``path`` (``runs/<run_id>.json``).
+
+        Raises:
+            OSError: it cannot be read (OutsideTreeError: it leads out of the tree).
+            ValueError: it is not a run record; the message says what is wrong.
+        """
+        return self._parse_run_record(path, self._read_bytes(path))
+
+    @staticmethod
+    def _parse_run_record(path: Path, data: bytes) -> RunRecord:
         try:
-            return RunRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            payload = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            payload = None  # not JSON to orjson; maybe NaN, as the reference writes
+        try:
+            if payload is None:
+                payload = json.loads(data)
+        except ValueError:
+            what = "empty" if not data.strip() else "not valid JSON (truncated?)"
+            raise ValueError(f"the file is {what}") from None
+        record = RunRecord.from_dict(payload)
+        if record.run_id and record.run_id != path.stem:
+            raise ValueError(f"it holds run {record.run_id!r}, not the run its name says")
+        if not record.run_id:
+            record.run_id = path.stem
+        return record
+
+    def get_run_record(self, run_id: str) -> RunRecord | None:
+        """The run's record; None when missing, unreadable or damaged."""
+        try:
+            return self.read_run_record(self.layout.run_record(run_id))
         except (OSError, ValueError):
             return None
 
     def run_ids(self) -> list[str]:
         try:
-            return sorted(p.stem for p in self.layout.runs_dir.glob("*.json"))
+            return sorted(
+                p.stem for p in self.layout.runs_dir.glob("*.json") if not p.name.startswith(".")
+            )
         except OSError:
             return []
 
+    def scan_run_records(self) -> tuple[list[RunRecord], list[Skipped]]:
+        """Every readable run record, and the record files skipped with the reason."""
+        records: list[RunRecord] = []
+        skipped: list[Skipped] = []
+        runs_dir = self.layout.runs_dir
+        if not runs_dir.is_dir():
+            return records, skipped
+        if not self.contains(runs_dir):
+            return records, [(runs_dir, "the runs folder leads out of the results tree")]
+        try:
+            entries = sorted(
+                (e for e in os.scandir(runs_dir) if e.name.endswith(".json")),
+                key=lambda e: e.name,
+            )
+        except OSError as exc:
+            return records, [(runs_dir, f"the runs folder cannot be read: {exc.strerror}")]
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue  # a temporary (or a hidden file): not a record
+            path = Path(entry.path)
+            try:
+                # the folder is inside the tree: only a symlinked entry can lead out of it
+                if entry.is_symlink() and not self.contains(path):
+                    skipped.append((path, "a symlink out of the results tree: not read"))
+                    continue
+                records.append(self._parse_run_record(path, path.read_bytes()))
+            except (OSError, ValueError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                skipped.append((path, f"not a run record: {reason}"))
+        return records, skipped
+
     def list_run_records(self) -> list[RunRecord]:
         """Every readable run record; unreadable ones are skipped, not fatal."""
-        records = []
-        for run_id in self.run_ids():
-            record = self.get_run_record(run_id)
-            if record is not None:
-                records.append(record)
-        return records
+        return self.scan_run_records()[0]
 
     def touch_run(self, run_id: str) -> None:
         """Heartbeat: a live run's record mtime keeps moving while it captures."""
@@ -133,19 +275,32 @@ class FileStore:
         return descriptor
 
     def list_artifacts(self, run_id: str) -> list[ArtifactDescriptor]:
+        """The run's artifact manifest (ours, ``{"artifacts": [...]}``, or a plain list);
+        [] when it is missing, damaged or leads out of the tree."""
         try:
-            payload = json.loads(self.layout.artifact_manifest(run_id).read_text("utf-8"))
+            payload = json.loads(self._read_bytes(self.layout.artifact_manifest(run_id)))
         except (OSError, ValueError):
             return []
-        return [ArtifactDescriptor.from_dict(a) for a in payload.get("artifacts", [])]
+        entries = payload.get("artifacts", []) if isinstance(payload, dict) else payload
+        if not isinstance(entries, list):
+            return []
+        return [ArtifactDescriptor.from_dict(a) for a in entries if isinstance(a, dict)]
 
     def artifact_path(self, run_id: str, descriptor: ArtifactDescriptor) -> Path:
-        """Where the artifact is now: inside this tree first, so a moved tree still loads."""
-        local = self.layout.artifacts_dir(run_id) / Path(descriptor.uri.replace("\\", "/")).name
-        if local.exists() or not descriptor.uri:
-            return local
-        original = Path(descriptor.uri)
-        return original if original.exists() else local
+        """Where the artifact is: always in this run's artifact folder, under the file
+        name of its recorded uri, so a moved or copied tree still loads and a uri
+        pointing elsewhere is never followed out of the tree.
+
+        Raises:
+            OutsideTreeError: the file (or the run's artifact folder) is a symlink
+                leading out of the tree.
+        """
+        name = Path(descriptor.uri.replace("\\", "/")).name
+        if name in ("", ".", ".."):
+            stem = Path(descriptor.name.replace("\\", "/")).name
+            name = f"{stem}.{descriptor.format}" if descriptor.format else stem
+        local = self.layout.artifacts_dir(run_id) / name
+        return self.checked(local)
 
     def load_artifact(self, run_id: str, descriptor: ArtifactDescriptor) -> Any:
         return _artifacts.load(
@@ -162,6 +317,9 @@ class FileStore:
     def list_results(self, run_id: str) -> list[str]:
         """Names of the run's data entries and stepped metrics, sealed or still live."""
         folder = self.layout.results_dir(run_id)
+        if not self.contains(folder):
+            log.warning("%s leads out of the results tree; it was not listed", folder)
+            return []
         try:
             names = {
                 decode_name(p.name.rsplit(".", 1)[0])
@@ -173,13 +331,24 @@ class FileStore:
         return sorted(names)
 
     def get_result(self, run_id: str, name: str) -> dict[str, Any]:
-        """A data entry as stored: ``{"data", "dtype", "shape", "metadata"}``."""
+        """A data entry as stored: ``{"data", "dtype", "shape", "metadata"}``.
+
+        Raises:
+            KeyError: no such entry. OutsideTreeError: its file leads out of the tree.
+            ValueError: its file is damaged (the message names it).
+        """
         sealed = self.layout.result(run_id, name)
         if sealed.exists():
-            return json.loads(sealed.read_text(encoding="utf-8"))
+            try:
+                entry = json.loads(self._read_bytes(sealed))
+            except ValueError:
+                raise ValueError(f"{str(sealed)!r} is damaged: not valid JSON") from None
+            if not isinstance(entry, dict):
+                raise ValueError(f"{str(sealed)!r} is damaged: not a data entry")
+            return entry
         stream = self.layout.stream(run_id, name)
         if stream.exists():
-            steps, values = stepped.read_stream(stream)
+            steps, values = stepped.read_stream(self.checked(stream))
             data = [[int(s), float(v)] for s, v in zip(steps, values, strict=True)]
             return {
                 "data": data,
@@ -193,10 +362,13 @@ class FileStore:
         """Steps and values of a stepped metric, whether the run is finished or live."""
         sealed = self.layout.result(run_id, name)
         if sealed.exists():
-            return stepped.read_sealed(sealed)
+            try:
+                return stepped.read_sealed(self.checked(sealed))
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"{str(sealed)!r} is damaged: {exc}") from None
         stream = self.layout.stream(run_id, name)
         if stream.exists():
-            return stepped.read_stream(stream)
+            return stepped.read_stream(self.checked(stream))
         raise KeyError(f"run {run_id} has no stepped metric named {name!r}")
 
     def stepped_names(self, run_id: str) -> list[str]:
@@ -207,12 +379,11 @@ class FileStore:
                 names.append(name)
                 continue
             try:
-                with open(self.layout.result(run_id, name), encoding="utf-8") as fh:
-                    head = fh.read()
-                meta = json.loads(head).get("metadata") or {}
-            except (OSError, ValueError):
+                meta = json.loads(self._read_bytes(self.layout.result(run_id, name)))
+                meta = meta.get("metadata") or {}
+            except (OSError, ValueError, AttributeError):
                 continue
-            if meta.get("type") == "stepped_metric":
+            if isinstance(meta, dict) and meta.get("type") == "stepped_metric":
                 names.append(name)
         return names
 
@@ -222,8 +393,28 @@ class FileStore:
         return self.layout.log(run_id, name)
 
     def get_log(self, run_id: str, name: str = "run") -> str | None:
+        """The log's text (undecodable bytes replaced); None when it is missing, or is a
+        symlink out of the tree (then with a warning on the ``metalab.store`` logger)."""
+        path = self.layout.log(run_id, name)
         try:
-            return self.layout.log(run_id, name).read_text(encoding="utf-8", errors="replace")
+            return self._read_bytes(path).decode("utf-8", errors="replace")
+        except OutsideTreeError as exc:
+            log.warning("%s", exc)
+            return None
+        except OSError:
+            return None
+
+    def read_log_tail(
+        self, run_id: str, name: str = "run", *, lines: int = 1000, before: int | None = None
+    ) -> log_tail.LogPage | None:
+        """The last ``lines`` lines of the log (before byte ``before``), read from its end,
+        so a 200 MB log opens at once; None as for :meth:`get_log`."""
+        path = self.layout.log(run_id, name)
+        try:
+            return log_tail.read_tail(self.checked(path), lines, before=before)
+        except OutsideTreeError as exc:
+            log.warning("%s", exc)
+            return None
         except OSError:
             return None
 
@@ -241,9 +432,10 @@ class FileStore:
 
     def get_derived(self, run_id: str) -> dict[str, Any]:
         try:
-            return dict(json.loads(self.layout.derived(run_id).read_text(encoding="utf-8")))
+            derived = json.loads(self._read_bytes(self.layout.derived(run_id)))
         except (OSError, ValueError):
             return {}
+        return dict(derived) if isinstance(derived, dict) else {}
 
     # -- experiment manifests -----------------------------------------------------------
 
@@ -273,9 +465,11 @@ class FileStore:
     def latest_manifest(self) -> dict[str, Any] | None:
         for path in reversed(self.list_manifests()):
             try:
-                return dict(json.loads(path.read_text(encoding="utf-8")))
+                manifest = json.loads(self._read_bytes(path))
             except (OSError, ValueError):
                 continue
+            if isinstance(manifest, dict):
+                return manifest
         return None
 
 

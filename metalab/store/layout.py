@@ -3,6 +3,7 @@
 One experiment's folder (``<collection>/<name>_<version>/``)::
 
     _meta.json                       marks the folder as an experiment store
+    .metalab.lock                    held by the sweep writing the folder (see lock.py)
     runs/<run_id>.json               the run record (status, params, metrics, error)
     artifacts/<run_id>/_manifest.json and one file per artifact
     results/<run_id>/<metric>.json   a finished stepped metric or capture.data entry
@@ -19,6 +20,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 META_FILE = "_meta.json"
+LOCK_FILE = ".metalab.lock"
 
 
 def safe_experiment_id(experiment_id: str) -> str:
@@ -44,6 +46,10 @@ class TreeLayout:
     @property
     def meta(self) -> Path:
         return self.root / META_FILE
+
+    @property
+    def lock(self) -> Path:
+        return self.root / LOCK_FILE
 
     @property
     def runs_dir(self) -> Path:
@@ -81,9 +87,15 @@ class TreeLayout:
     def derived(self, run_id: str) -> Path:
         return self.root / "derived" / f"{run_id}.json"
 
+    @property
+    def folders(self) -> tuple[Path, ...]:
+        """The sub-folders every experiment folder has."""
+        subs = ("runs", "artifacts", "results", "logs", "derived", "experiments")
+        return tuple(self.root / sub for sub in subs)
+
     def ensure(self) -> None:
-        for sub in ("runs", "artifacts", "results", "logs", "derived", "experiments"):
-            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        for folder in self.folders:
+            folder.mkdir(parents=True, exist_ok=True)
 
 
 def is_experiment_dir(path: Path) -> bool:

@@ -18,6 +18,7 @@ lines rather than parsing them, so a million steps never sit in memory as object
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,6 +30,8 @@ import orjson
 from metalab.store import atomic
 
 STEPPED_METADATA = {"type": "stepped_metric"}
+
+log = logging.getLogger("metalab.store")
 
 
 def _num(value: Any) -> str:
@@ -75,48 +78,66 @@ def encode_chunk(pairs: list[tuple[Any, Any]]) -> bytes:
     return data + b"\n"
 
 
-def _parse_stream_text(text: str) -> tuple[np.ndarray, np.ndarray]:
+def _parse_stream_text(text: str, source: object = "a stream") -> tuple[np.ndarray, np.ndarray]:
     cut = text.rfind("\n")
     body = text[: cut + 1] if cut >= 0 else ""
     if not body:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+    if body.count("[") != body.count("]"):
+        # a line torn mid-file (a write cut short, then more lines appended) loses its
+        # closing brackets: flattening would pair the numbers around the tear wrongly
+        return _parse_stream_slow(body, source)
     flat = body.replace("[", "").replace("]", "").replace("\n", ",").replace("null", "nan")
     try:
         numbers = np.array(flat.rstrip(",").split(","), dtype=np.float64)
     except ValueError:
-        return _parse_stream_slow(body)
+        return _parse_stream_slow(body, source)
     if numbers.size % 2:
-        return _parse_stream_slow(body)
+        return _parse_stream_slow(body, source)
     pairs = numbers.reshape(-1, 2)
     return pairs[:, 0].astype(np.int64), pairs[:, 1]
 
 
-def _parse_stream_slow(body: str) -> tuple[np.ndarray, np.ndarray]:
+def _parse_stream_slow(body: str, source: object) -> tuple[np.ndarray, np.ndarray]:
     steps: list[int] = []
     values: list[float] = []
-    for line in body.splitlines():
+    bad = 0
+    for line in body.split("\n"):
+        if not line:
+            continue
         try:
             item = json.loads(line)
-        except ValueError:
+            pairs = item if item and isinstance(item[0], list) else [item]
+        except (ValueError, TypeError, KeyError, IndexError):
+            bad += 1
             continue  # a torn or foreign line: skip it, keep the rest
-        pairs = item if item and isinstance(item[0], list) else [item]
         for pair in pairs:
             try:
                 step, value = pair
                 steps.append(int(step))
                 values.append(float("nan") if value is None else float(value))
             except (ValueError, TypeError):
+                bad += 1
                 continue
+    if bad:
+        log.warning("%s: skipped %d damaged line(s) or point(s)", source, bad)
     return np.array(steps, dtype=np.int64), np.array(values, dtype=np.float64)
 
 
 def read_stream(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Steps and values of a live stream; a torn last line is ignored."""
+    """Steps and values of a live stream; a torn last line is ignored, and damaged
+    lines elsewhere are skipped with a warning on the ``metalab.store`` logger."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-    return _parse_stream_text(text)
+    return _parse_stream_text(text, path)
+
+
+def _whole_line(line: str) -> bool:
+    """Whether a stream line is whole: a write cut short loses its closing brackets,
+    and a line appended after it then joins it with ``][``."""
+    return line.count("[") == line.count("]") and "][" not in line
 
 
 def read_sealed(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -152,6 +173,8 @@ def seal(stream: Path, target: Path, *, sorted_steps: bool) -> int:
                     for line in src:
                         if not line.endswith("\n"):
                             break  # torn tail from an earlier crash
+                        if not _whole_line(line):
+                            continue  # torn by a failed write: its points are lost
                         if line.startswith("[["):  # a chunk: splice its pairs in
                             inner = line[1:-2]
                             n = inner.count("],[") + 1 if inner else 0

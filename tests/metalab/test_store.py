@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
 
 import metalab
 from metalab import FileStore
+from metalab.store import atomic
+from metalab.store.liveness import machine_key
 
 RECORD_KEYS = {
     "_schema_version", "run_id", "experiment_id", "status", "context_fingerprint",
@@ -313,19 +317,39 @@ def test_no_temporary_files_are_left_behind(store):
         assert not list(tmp_root.glob(f"metalab_{run_id[:8]}_*"))
 
 
+def _dead_pid() -> int:
+    """The pid of a process that has ended (and been reaped)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
 def test_temporaries_left_by_a_crashed_writer_are_removed_on_the_next_launch(store):
     first = run_full(store)
     root = store / "layout_0.1"
-    strays = [
-        root / "runs" / f".{first[0].run_id}.json.tmp.1a2b3c4d",
-        root / "results" / first[0].run_id / ".loss.json.tmp.deadbeef",
-        root / "artifacts" / first[0].run_id / ".theta.npz.tmp.00ff00ff",
+    run_id = first[0].run_id
+    machine = machine_key()
+    dead = _dead_pid()
+    old = time.time() - atomic.ABANDONED_AFTER - 60
+    strays = [  # a killed writer on this machine: its pid is gone
+        root / "runs" / f".{run_id}.json.tmp.{machine}-{dead}-1a2b3c4d",
+        root / "results" / run_id / f".loss.json.tmp.{machine}-{dead}-deadbeef",
+        # an older version's name, or another machine's writer, untouched for long
+        root / "artifacts" / run_id / ".theta.npz.tmp.00ff00ff",
+        root / "artifacts" / run_id / f".cfg.json.tmp.0badc0de-{os.getpid()}-00ff00ff",
     ]
-    for stray in strays:
-        stray.write_text("half a file")
+    live = [  # a live writer on this machine (this process), or an unknown one, recently
+        root / f".metalab-index.json.tmp.{machine}-{os.getpid()}-12345678",
+        root / "runs" / ".other.json.tmp.0badc0de-1-aaaaaaaa",
+    ]
+    for path in strays + live:
+        path.write_text("half a file")
+    for path in strays[2:]:
+        os.utime(path, (old, old))
     assert len(metalab.load_results(root)) == 2  # readers ignore them
     run_full(store)
-    assert not [p for p in strays if p.exists()]
+    assert [p for p in strays if p.exists()] == []
+    assert [p for p in live if not p.exists()] == []
 
 
 def test_files_a_reader_sees_are_never_half_written(store, wait_for):

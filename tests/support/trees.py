@@ -27,6 +27,10 @@ browser's ``_trees`` and ``_plots_trees`` re-export names under their old spelli
 * **curve_fit tree** (:func:`curve_fit_master`): ``examples/curve_fit``'s 18-run sweep,
   written once per process.
 
+Damaged and hostile trees (torn records, symlinks out of the tree, binary logs) and a
+large log are built by ``hostile_trees`` (:func:`~support.hostile_trees.build_hostile_tree`,
+:func:`~support.hostile_trees.write_large_log`).
+
 The operations live in ``ops_lib``, ``ops_small`` and ``ops_probe``, each verbatim:
 run ids fingerprint an operation's source, so moving one is safe and editing one is not.
 """

@@ -243,7 +243,7 @@ def test_follower_reads_only_what_was_appended(store: FileStore) -> None:
     np.testing.assert_array_equal(x, [0, 1, 2])
     np.testing.assert_array_equal(y, [1.0, 0.5, 0.25])
     assert not follower.poll()
-    append(store, "25\n")
+    append(store, "25]\n")
     assert follower.poll()
     np.testing.assert_array_equal(follower.view()[1], [1.0, 0.5, 0.25, 0.125])
     assert follower.revision == 3
