@@ -25,6 +25,7 @@ from metalab.events import EventKind
 from metalab.plain import to_plain
 from metalab.runtime import CancellationToken, Runtime
 from metalab.seeds import SeedBundle
+from metalab.store import stepped
 from metalab.store.filestore import FileStore
 from metalab.types import Provenance, RunRecord, Status
 
@@ -58,6 +59,9 @@ class SweepContext:
     emit: Any
     cancel_token: CancellationToken
     executor_id: str = "thread"
+    provenance_extra: dict[str, Any] = field(default_factory=dict)
+    """Added to each run record's ``provenance.extra`` (a distributed engine puts the
+    worker's address and the attempt number here)."""
 
 
 def _version() -> str:
@@ -82,7 +86,11 @@ def _base_record(payload: RunPayload, ctx: SweepContext, status: Status) -> RunR
             metalab_version=_version(),
             executor_id=ctx.executor_id,
             host=socket.gethostname(),
-            extra={"pid": os.getpid(), "replicate": payload.seeds.replicate_index},
+            extra={
+                "pid": os.getpid(),
+                "replicate": payload.seeds.replicate_index,
+                **ctx.provenance_extra,
+            },
         ),
     )
 
@@ -96,20 +104,50 @@ def cancelled_record(payload: RunPayload, ctx: SweepContext, note: str) -> RunRe
     return record
 
 
-def _archive_previous_log(store: FileStore, run_id: str) -> None:
-    """Keep an earlier attempt's log apart, so a re-run's log is its own."""
-    path = store.log_path(run_id)
-    if not path.exists() or path.stat().st_size == 0:
-        path.unlink(missing_ok=True)
+def _archive_previous_attempt(store: FileStore, run_id: str) -> None:
+    """Keep an earlier attempt's log and curves apart, so a re-run's are its own.
+
+    The log becomes ``logs/<run_id>_run.attempt<n>.log`` and the results folder
+    ``results/<run_id>.attempt<n>/`` (its half-written streams sealed, so a killed
+    attempt's partial curves stay readable), with the first ``n`` free for both.
+    """
+    log = store.log_path(run_id)
+    results = store.layout.results_dir(run_id)
+    has_log = log.exists() and log.stat().st_size > 0
+    has_results = results.is_dir() and any(results.iterdir())
+    if not has_log:
+        log.unlink(missing_ok=True)
+    if not has_results:
+        shutil.rmtree(results, ignore_errors=True)
+    if not (has_log or has_results):
         return
     n = 1
-    while store.log_path(run_id, f"run.attempt{n}").exists():
+    while (
+        store.log_path(run_id, f"run.attempt{n}").exists()
+        or results.with_name(f"{run_id}.attempt{n}").exists()
+    ):
         n += 1
-    os.replace(path, store.log_path(run_id, f"run.attempt{n}"))
+    if has_log:
+        os.replace(log, store.log_path(run_id, f"run.attempt{n}"))
+    if has_results:
+        kept = results.with_name(f"{run_id}.attempt{n}")
+        os.replace(results, kept)
+        for stream in kept.glob("*.jsonl"):
+            try:
+                stepped.seal(stream, stream.with_suffix(".json"), sorted_steps=False)
+            except (OSError, ValueError):
+                continue  # an unreadable stream stays as it was, apart from the new attempt
 
 
-def execute_run(payload: RunPayload, ctx: SweepContext, worker: str = "thread:0") -> dict[str, Any]:
-    """Run one run and return its final record as a dict (dicts cross process borders)."""
+def execute_run(
+    payload: RunPayload, ctx: SweepContext, worker: str = "thread:0", note: str | None = None
+) -> dict[str, Any]:
+    """Run one run and return its final record as a dict (dicts cross process borders).
+
+    ``worker`` names where it runs (in log lines and the ``run_started`` event);
+    ``note``, when given, is the first line of the run's log, as a warning (an engine
+    says there why this is a new attempt).
+    """
     store, emit = ctx.store, ctx.emit
     if ctx.cancel_token.is_cancelled:
         record = cancelled_record(payload, ctx, "cancelled before it started")
@@ -117,10 +155,9 @@ def execute_run(payload: RunPayload, ctx: SweepContext, worker: str = "thread:0"
         emit(EventKind.RUN_CANCELLED, payload.run_id, reason="cancelled before it started")
         return record.to_dict()
 
-    _archive_previous_log(store, payload.run_id)
-    # an earlier attempt's curves (a killed run's half stream, or a finished run's sealed
-    # ones) must not mix into this attempt's, nor be shown as its live data
-    shutil.rmtree(store.layout.results_dir(payload.run_id), ignore_errors=True)
+    # an earlier attempt's log and curves (a killed run's half stream, or a finished
+    # run's sealed ones) must not mix into this attempt's, nor be shown as its live data
+    _archive_previous_attempt(store, payload.run_id)
     record = _base_record(payload, ctx, Status.RUNNING)
     started = _dt.datetime.now()
     t0 = time.perf_counter()
@@ -141,7 +178,10 @@ def execute_run(payload: RunPayload, ctx: SweepContext, worker: str = "thread:0"
         replicate=payload.seeds.replicate_index,
         index=payload.index,
         started_at=started.isoformat(),
+        worker=worker,
     )
+    if note:
+        capture.log(note, "warning")
     if ctx.cancel_token.is_cancelled:
         capture.cancel()
 
