@@ -369,6 +369,7 @@ def run(
         emit=bus.emit,
         cancel_token=CancellationToken(),
         executor_id=getattr(exe, "executor_id", type(exe).__name__),
+        planned_runs=len(todo),
     )
     handle = SweepHandle(
         store=fs, executor=exe, owns_executor=owns_executor, ctx=ctx, bus=bus,

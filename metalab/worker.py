@@ -59,6 +59,8 @@ class SweepContext:
     emit: Any
     cancel_token: CancellationToken
     executor_id: str = "thread"
+    planned_runs: int = 0
+    """Runs the sweep hands the executor (an engine that starts machines sizes by it)."""
     provenance_extra: dict[str, Any] = field(default_factory=dict)
     """Added to each run record's ``provenance.extra`` (a distributed engine puts the
     worker's address and the attempt number here)."""
