@@ -394,7 +394,8 @@ class DaskExecutor:
         if self._given_cluster is not None:
             cluster, self._owns_cluster = self._given_cluster, False
         elif self._cluster_factory is not None:
-            cluster, self._owns_cluster = self._cluster_factory(), True
+            with self._scheduler_settings():
+                cluster, self._owns_cluster = self._cluster_factory(), True
         else:
             cluster, self._owns_cluster = self._local_cluster(distributed), True
         self._cluster = cluster
@@ -403,13 +404,22 @@ class DaskExecutor:
         self._owns_client = True
         return self._client
 
-    def _local_cluster(self, distributed: Any) -> Any:
+    def _scheduler_settings(self) -> Any:
+        """Settings for a scheduler this executor starts: a lost worker's run is retried
+        by the run itself (see dask_tasks), so Dask must not give up on the task first;
+        and a worker holds no more runs than it has threads, so that no run waits
+        behind another while a worker is free."""
         import dask
 
-        # a lost worker's run is retried by the run itself (dask_tasks): Dask must not
-        # give up on the task first
-        settings = {"distributed.scheduler.allowed-failures": max(3, self.retries + 1)}
-        with dask.config.set(settings):
+        return dask.config.set(
+            {
+                "distributed.scheduler.allowed-failures": max(3, self.retries + 1),
+                "distributed.scheduler.worker-saturation": 1.0,
+            }
+        )
+
+    def _local_cluster(self, distributed: Any) -> Any:
+        with self._scheduler_settings():
             return distributed.LocalCluster(
                 n_workers=self.n_workers,
                 threads_per_worker=self.threads_per_worker,
@@ -703,18 +713,16 @@ def _sweep_spec(ctx: SweepContext, sweep_id: str, retries: int) -> DaskSweep:
     module = sys.modules.get(module_name)
     file = getattr(module, "__file__", None)
     file = os.path.realpath(file) if file else None
-    by_file: str | None = None
+    by_file = module_name.startswith("_metalab_file_")
     if module_name == "__main__" and file:
-        module_name = file_module_name(file)
+        module_name, by_file = file_module_name(file), True
         ref = f"{module_name}:{qualname}"
-        by_file = file
-    elif module_name.startswith("_metalab_file_"):
-        by_file = file
     return DaskSweep(
         sweep_id=sweep_id,
         topic=f"metalab-{sweep_id}",
         ref=ref,
-        module_file=by_file,
+        module_file=file,
+        by_file=by_file,
         paths=worker_paths(file, module_name),
         code_hash=operation.code_hash,
         store_root=str(ctx.store.root),

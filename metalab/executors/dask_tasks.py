@@ -78,6 +78,9 @@ class DaskSweep:
     topic: str
     ref: str
     module_file: str | None
+    """The operation's module file on the submitting machine."""
+    by_file: bool
+    """The module can only be loaded from that file (no importable name)."""
     paths: tuple[str, ...]
     code_hash: str
     store_root: str
@@ -206,19 +209,28 @@ def _flush_loop() -> None:
 
 
 def load_operation(spec: DaskSweep) -> Any:
-    """The sweep's operation, imported on this worker, checked against its code hash."""
-    for path in reversed(spec.paths):
-        if path not in sys.path:
-            sys.path.insert(0, path)
+    """The sweep's operation, imported on this worker, checked against its code hash.
+
+    The module is the one at the client's file when this worker sees that file (a
+    long-lived worker may hold a module of the same name from another project, or
+    from before the file was edited); else the one ``import`` finds.
+    """
+    for path in reversed(spec.paths):  # in front, even if already further back
+        with contextlib.suppress(ValueError):
+            sys.path.remove(path)
+        sys.path.insert(0, path)
     module_name, _, qualname = spec.ref.partition(":")
-    module = _import(module_name, spec.module_file)
+    file = spec.module_file if spec.module_file and os.path.isfile(spec.module_file) else None
+    module = sys.modules.get(module_name)
+    if module is None and file is None:
+        if spec.by_file:
+            raise ExecutorError(f"cannot see the operation's file {spec.module_file}")
+        module = importlib.import_module(module_name)
+    elif module is None or (file is not None and not _same_file(module, file)):
+        module = _load_file(module_name, file) if file else importlib.import_module(module_name)
     operation = _attribute(module, qualname)
     if getattr(operation, "code_hash", spec.code_hash) != spec.code_hash:
-        module = (
-            importlib.reload(module)
-            if spec.module_file is None
-            else _load_file(module_name, spec.module_file)
-        )
+        module = _load_file(module_name, file) if file else importlib.reload(module)
         operation = _attribute(module, qualname)
         if getattr(operation, "code_hash", spec.code_hash) != spec.code_hash:
             where = getattr(module, "__file__", module_name)
@@ -230,11 +242,9 @@ def load_operation(spec: DaskSweep) -> Any:
     return operation
 
 
-def _import(name: str, file: str | None) -> Any:
-    if file is not None:
-        existing = sys.modules.get(name)
-        return existing if existing is not None else _load_file(name, file)
-    return importlib.import_module(name)
+def _same_file(module: Any, file: str) -> bool:
+    mine = getattr(module, "__file__", None)
+    return bool(mine) and os.path.realpath(mine) == os.path.realpath(file)
 
 
 def _load_file(name: str, file: str) -> Any:
@@ -242,11 +252,15 @@ def _load_file(name: str, file: str) -> Any:
     if spec is None or spec.loader is None:
         raise ExecutorError(f"cannot import {file} on this worker")
     module = importlib.util.module_from_spec(spec)
+    previous = sys.modules.get(name)
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
     except BaseException:
-        sys.modules.pop(name, None)
+        if previous is not None:
+            sys.modules[name] = previous
+        else:
+            sys.modules.pop(name, None)
         raise
     return module
 
