@@ -633,8 +633,8 @@ class _Checker:
             if key is not None:
                 self.fail((*where, key), message,
                           f"see the dask-jobqueue documentation of {CLUSTERS[kind]}")  # fmt: skip
-            self.fail(where, message, "see the dask-jobqueue documentation of "
-                      f"{CLUSTERS[kind]}; cores and memory are needed")  # fmt: skip
+            self.fail(where, message, "give [experiment.executor.options] at least cores = 1 "
+                      f'and memory = "4GB" (see dask-jobqueue\'s {CLUSTERS[kind]})')  # fmt: skip
 
     def check_adapt(self, path: KeyPath, adapt: Any) -> None:
         example = "adapt = { minimum = 0, maximum = 20 }"
