@@ -406,29 +406,34 @@ class DaskExecutor:
 
     def _scheduler_settings(self) -> Any:
         """Settings for a scheduler this executor starts: a lost worker's run is retried
-        by the run itself (see dask_tasks), so Dask must not give up on the task first;
-        and a worker holds no more runs than it has threads, so that no run waits
-        behind another while a worker is free."""
+        by the run itself (see dask_tasks), so Dask must not give up on the task first."""
         import dask
 
         return dask.config.set(
             {
                 "distributed.scheduler.allowed-failures": max(3, self.retries + 1),
-                "distributed.scheduler.worker-saturation": 1.0,
             }
         )
 
     def _local_cluster(self, distributed: Any) -> Any:
-        with self._scheduler_settings():
-            return distributed.LocalCluster(
-                n_workers=self.n_workers,
-                threads_per_worker=self.threads_per_worker,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=":0",
-                worker_dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
+        try:
+            with self._scheduler_settings():
+                return distributed.LocalCluster(
+                    n_workers=self.n_workers,
+                    threads_per_worker=self.threads_per_worker,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=":0",
+                    worker_dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
+        except Exception as exc:  # noqa: BLE001 - said in one line, with the usual cause
+            raise ExecutorError(
+                f"starting a local Dask cluster of {self.n_workers} worker processes failed "
+                f"({type(exc).__name__}: {exc}); its workers are new processes that import "
+                "the main script, so a script that starts one must keep its code under "
+                "if __name__ == '__main__':"
+            ) from None
 
     def _scale(self, cluster: Any) -> None:
         """Scale a cluster given or made: to ``jobs``, adaptively, or (one this executor

@@ -149,3 +149,13 @@ def test_without_the_dask_extra_a_dask_experiment_file_is_refused_clearly(tmp_pa
     assert "metalab[dask]" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "experiments").exists()
+
+
+def test_importing_metalab_does_not_import_dask(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c", "import json, sys, metalab\nprint(json.dumps(sorted(m for m in "
+         "sys.modules if m.split('.')[0] in ('dask', 'distributed', 'dask_jobqueue'))))"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
