@@ -11,7 +11,8 @@ after an untimed warm-up; the figure is the median of the per-pair ratios. The D
 sweep on a cluster started beforehand is also given, to show what start-up costs.
 
 (b) Per-run overhead of tiny runs (each logs 20 points of one metric): milliseconds
-a run, wall, on threads, processes and Dask (2 workers each; Dask on a cluster started
+a run, wall (and CPU, for threads and ``--no-ui``: steadier on a shared machine), on
+threads, processes and Dask (2 workers each; Dask on a cluster started
 beforehand, so its start-up is not spread over the runs), at 2,000 and 20,000 runs;
 and ``metalab-tui --no-ui`` (threads, 2 workers) run as a subprocess on an
 ``experiments.toml`` written to a temporary folder, less the same command on a
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -36,7 +38,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _common import REPO_ROOT, machine_line, median, ratio_line
+from _common import REPO_ROOT, machine_line, median
 from _tiny_ops import tiny
 
 import metalab
@@ -99,8 +101,10 @@ def bench_sweep(pairs: int) -> None:
     print(f"  processes median {median(p_times):.2f} s; dask median {median(d_times):.2f} s "
           f"(cluster started beforehand: {median(pre):.2f} s, "
           f"{median(pre) / median(p_times):.3f}x)")  # fmt: skip
-    print(ratio_line("  Dask LocalCluster / ProcessExecutor, wall, median of pairs",
-                     median(ratios), SWEEP_TARGET))  # fmt: skip
+    ratio = median(ratios)
+    verdict = "met" if ratio <= SWEEP_TARGET else "MISSED"
+    print(f"  Dask LocalCluster / ProcessExecutor, wall, median of pairs: {ratio:.2f}x "
+          f"(target <= {SWEEP_TARGET}x) -- {verdict}")  # fmt: skip
 
 
 def tiny_experiment(n: int) -> metalab.Experiment:
@@ -125,15 +129,29 @@ def write_toml(folder: Path, n: int) -> Path:
     return path
 
 
-def no_ui_seconds(path: Path) -> float:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def no_ui_seconds(path: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of ``metalab-tui --no-ui`` on the file at ``path``."""
     command = [sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main())",
                str(path), "--no-ui", "--no-resume"]  # fmt: skip
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(command, cwd=path.parent, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})  # fmt: skip
     elapsed = time.perf_counter() - start
     assert done.returncode == 0, done.stderr
-    return elapsed
+    return elapsed, _children_cpu() - cpu
+
+
+def threads_cpu_ms(n: int) -> float:
+    """CPU ms a run of the library alone on threads (this process, every thread)."""
+    start = time.process_time()
+    timed_sweep(tiny_experiment(n), lambda: ThreadExecutor(2))
+    return 1000 * (time.process_time() - start) / n
 
 
 def bench_overhead(sizes: list[int], dask_sizes: list[int]) -> None:
@@ -143,8 +161,10 @@ def bench_overhead(sizes: list[int], dask_sizes: list[int]) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="metalab-bench-toml-") as tmp:
             folder = Path(tmp)
-            startup = median([no_ui_seconds(write_toml(folder, 1)) for _ in range(3)])
-            print(f"  --no-ui start-up (the same command on a 1-run file): {startup:.2f} s")
+            floors = [no_ui_seconds(write_toml(folder, 1)) for _ in range(3)]
+            startup, startup_cpu = median([f[0] for f in floors]), median([f[1] for f in floors])
+            print(f"  --no-ui start-up (the same command on a 1-run file): {startup:.2f} s wall, "
+                  f"{startup_cpu:.2f} s CPU")  # fmt: skip
             for n in sizes:
                 table.setdefault("threads", {})[n] = ms_per_run(n, lambda: ThreadExecutor(2))
                 table.setdefault("processes", {})[n] = ms_per_run(
@@ -154,8 +174,10 @@ def bench_overhead(sizes: list[int], dask_sizes: list[int]) -> None:
                     table.setdefault("dask", {})[n] = ms_per_run(
                         n, lambda: DaskExecutor(cluster=cluster)
                     )
-                seconds = no_ui_seconds(write_toml(folder, n)) - startup
-                table.setdefault("--no-ui (threads)", {})[n] = 1000 * seconds / n
+                wall, cpu = no_ui_seconds(write_toml(folder, n))
+                table.setdefault("--no-ui (threads)", {})[n] = 1000 * (wall - startup) / n
+                table.setdefault("CPU: threads", {})[n] = threads_cpu_ms(n)
+                table.setdefault("CPU: --no-ui (threads)", {})[n] = 1000 * (cpu - startup_cpu) / n
                 row = ", ".join(f"{k} {v[n]:.2f}" for k, v in table.items() if n in v)
                 print(f"  {n:>6} runs: {row}")
     finally:
@@ -163,13 +185,14 @@ def bench_overhead(sizes: list[int], dask_sizes: list[int]) -> None:
             cluster.close()
     small, large = min(sizes), max(sizes)
     if small != large:
+        print(f"  growth, ms/run at {large} over ms/run at {small} (1.00 is linear):")
         for label, row in table.items():
             if small in row and large in row:
-                print(ratio_line(f"  {label}: ms/run at {large} over ms/run at {small}",
-                                 row[large] / row[small], None))  # fmt: skip
+                print(f"    {label}: {row[large] / row[small]:.2f}")
     for n in sizes:
-        print(ratio_line(f"  --no-ui over the library (threads), {n} runs",
-                         table["--no-ui (threads)"][n] / table["threads"][n], None))  # fmt: skip
+        wall = table["--no-ui (threads)"][n] / table["threads"][n]
+        cpu = table["CPU: --no-ui (threads)"][n] / table["CPU: threads"][n]
+        print(f"  --no-ui over the library (threads), {n} runs: {wall:.2f}x wall, {cpu:.2f}x CPU")
 
 
 def main() -> None:
