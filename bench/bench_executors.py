@@ -154,35 +154,38 @@ def threads_cpu_ms(n: int) -> float:
     return 1000 * (time.process_time() - start) / n
 
 
+def dask_ms_per_run(n: int) -> float:
+    """On a cluster started beforehand (and closed after), so its start-up is not counted
+    and its scheduler does not run in this process while the others are measured."""
+    cluster = local_cluster()
+    try:
+        return ms_per_run(n, lambda: DaskExecutor(cluster=cluster))
+    finally:
+        cluster.close()
+
+
 def bench_overhead(sizes: list[int], dask_sizes: list[int]) -> None:
     print("\n(b) tiny runs (20 metric points each), 2 workers: ms per run, wall")
     table: dict[str, dict[int, float]] = {}
-    cluster = local_cluster() if dask_sizes else None
-    try:
-        with tempfile.TemporaryDirectory(prefix="metalab-bench-toml-") as tmp:
-            folder = Path(tmp)
-            floors = [no_ui_seconds(write_toml(folder, 1)) for _ in range(3)]
-            startup, startup_cpu = median([f[0] for f in floors]), median([f[1] for f in floors])
-            print(f"  --no-ui start-up (the same command on a 1-run file): {startup:.2f} s wall, "
-                  f"{startup_cpu:.2f} s CPU")  # fmt: skip
-            for n in sizes:
-                table.setdefault("threads", {})[n] = ms_per_run(n, lambda: ThreadExecutor(2))
-                table.setdefault("processes", {})[n] = ms_per_run(
-                    n, lambda: ProcessExecutor(max_workers=2)
-                )
-                if n in dask_sizes and cluster is not None:
-                    table.setdefault("dask", {})[n] = ms_per_run(
-                        n, lambda: DaskExecutor(cluster=cluster)
-                    )
-                wall, cpu = no_ui_seconds(write_toml(folder, n))
-                table.setdefault("--no-ui (threads)", {})[n] = 1000 * (wall - startup) / n
-                table.setdefault("CPU: threads", {})[n] = threads_cpu_ms(n)
-                table.setdefault("CPU: --no-ui (threads)", {})[n] = 1000 * (cpu - startup_cpu) / n
-                row = ", ".join(f"{k} {v[n]:.2f}" for k, v in table.items() if n in v)
-                print(f"  {n:>6} runs: {row}")
-    finally:
-        if cluster is not None:
-            cluster.close()
+    with tempfile.TemporaryDirectory(prefix="metalab-bench-toml-") as tmp:
+        folder = Path(tmp)
+        floors = [no_ui_seconds(write_toml(folder, 1)) for _ in range(3)]
+        startup, startup_cpu = median([f[0] for f in floors]), median([f[1] for f in floors])
+        print(f"  --no-ui start-up (the same command on a 1-run file): {startup:.2f} s wall, "
+              f"{startup_cpu:.2f} s CPU")  # fmt: skip
+        for n in sizes:
+            table.setdefault("threads", {})[n] = ms_per_run(n, lambda: ThreadExecutor(2))
+            table.setdefault("processes", {})[n] = ms_per_run(
+                n, lambda: ProcessExecutor(max_workers=2)
+            )
+            if n in dask_sizes:
+                table.setdefault("dask", {})[n] = dask_ms_per_run(n)
+            wall, cpu = no_ui_seconds(write_toml(folder, n))
+            table.setdefault("--no-ui (threads)", {})[n] = 1000 * (wall - startup) / n
+            table.setdefault("CPU: threads", {})[n] = threads_cpu_ms(n)
+            table.setdefault("CPU: --no-ui (threads)", {})[n] = 1000 * (cpu - startup_cpu) / n
+            row = ", ".join(f"{k} {v[n]:.2f}" for k, v in table.items() if n in v)
+            print(f"  {n:>6} runs: {row}")
     small, large = min(sizes), max(sizes)
     if small != large:
         print(f"  growth, ms/run at {large} over ms/run at {small} (1.00 is linear):")

@@ -40,7 +40,7 @@ SLURM_TOML = """\
 [[experiment]]
 name = "onslurm"
 version = "1"
-operation = "ops:square"
+operation = "ops.py:square"
 
 [experiment.grid]
 n = [1, 2, 3, 4]

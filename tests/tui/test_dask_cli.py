@@ -242,3 +242,29 @@ def test_workers_sets_the_size_of_the_local_cluster(project):
     workers = {json.loads(p.read_text())["provenance"]["extra"]["worker"]
                for p in (tree / "runs").glob("*.json")}  # fmt: skip
     assert len(workers) == 1
+
+
+def test_workers_that_ran_an_earlier_version_of_the_operation_run_the_edited_one(
+    tmp_path, scheduler
+):
+    """Long-lived workers keep imported modules: an edited operation file (or another
+    project's file of the same module name) must not run the old code."""
+    project = tmp_path / "edited"
+    project.mkdir()
+    write(project, dask_experiment(f'address = "{scheduler}"', operation="ops:value",
+                                   grid="n = [1, 2]"))  # fmt: skip
+    tree = project / "experiments" / "demo_1"
+    for version in (1, 2):
+        (project / "ops.py").write_text(
+            "import metalab\n\n"
+            "@metalab.operation\n"
+            "def value(params, capture):\n"
+            f"    capture.metric('version', {version})\n" + "# edited\n" * version
+        )  # a new size too: Python's bytecode cache checks size and mtime (in seconds)
+        done = cli("--no-ui", cwd=project)
+        assert done.returncode == 0, done.stdout + done.stderr
+        records = [json.loads(p.read_text()) for p in (tree / "runs").glob("*.json")]
+        latest = {r["metrics"]["version"] for r in records}
+        assert version in latest
+    assert len(records) == 4  # the edit changed the code hash: new runs, new ids
+    assert sorted(r["metrics"]["version"] for r in records) == [1, 1, 2, 2]
