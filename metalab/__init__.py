@@ -19,7 +19,16 @@ from metalab.errors import (
     StoreError,
 )
 from metalab.events import Event, EventCallback, EventKind
-from metalab.executors import Executor, ProcessExecutor, ThreadExecutor, resolve_executor
+from metalab.executors import (
+    ClusterStatus,
+    DaskExecutor,
+    Executor,
+    ProcessExecutor,
+    SlurmConfig,
+    SlurmExecutor,
+    ThreadExecutor,
+    resolve_executor,
+)
 from metalab.experiment import Experiment
 from metalab.operation import OperationWrapper, operation
 from metalab.params import (
@@ -53,7 +62,9 @@ __all__ = [
     "CancelledError",
     "CanonicalizeError",
     "Capture",
+    "ClusterStatus",
     "ConfigError",
+    "DaskExecutor",
     "Event",
     "EventCallback",
     "EventKind",
@@ -81,6 +92,8 @@ __all__ = [
     "Runtime",
     "SeedBundle",
     "SeedPlan",
+    "SlurmConfig",
+    "SlurmExecutor",
     "Status",
     "StoreError",
     "SweepHandle",

@@ -7,7 +7,9 @@ subscriber sees one ordered stream whichever executor produced it.
 
 Kinds: ``run_started``, ``progress`` (throttled: the latest step and value of each
 stepped metric), ``log``, ``artifact_saved``, ``run_finished``, ``run_failed``,
-``run_skipped``, ``run_cancelled``.
+``run_skipped``, ``run_cancelled``; and ``cluster`` (no run id: the state of a Dask
+cluster's workers and jobs, sent by :class:`~metalab.executors.dask.DaskExecutor` when
+it changes).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class EventKind(StrEnum):
     ARTIFACT_SAVED = "artifact_saved"
     PROGRESS = "progress"
     LOG = "log"
+    CLUSTER = "cluster"
 
 
 TERMINAL_KINDS = frozenset(

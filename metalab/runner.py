@@ -431,6 +431,7 @@ def _start(
         cancel_token=CancellationToken(),
         executor_id=getattr(exe, "executor_id", type(exe).__name__),
         fail_fast=fail_fast,
+        planned_runs=len(todo),
     )
     handle = SweepHandle(
         store=fs, executor=exe, owns_executor=owns_executor, ctx=ctx, bus=bus,

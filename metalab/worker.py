@@ -29,6 +29,7 @@ from metalab.events import EventKind
 from metalab.plain import to_plain
 from metalab.runtime import CancellationToken, Runtime
 from metalab.seeds import SeedBundle
+from metalab.store import stepped
 from metalab.store.filestore import FileStore
 from metalab.store.full_disk import full_disk_message
 from metalab.types import Provenance, RunRecord, Status
@@ -65,6 +66,11 @@ class SweepContext:
     executor_id: str = "thread"
     fail_fast: bool = False
     """A failed run cancels the sweep at once: no later run starts in this process."""
+    planned_runs: int = 0
+    """Runs the sweep hands the executor (an engine that starts machines sizes by it)."""
+    provenance_extra: dict[str, Any] = field(default_factory=dict)
+    """Added to each run record's ``provenance.extra`` (a distributed engine puts the
+    worker's address and the attempt number here)."""
 
 
 def _base_record(payload: RunPayload, ctx: SweepContext, status: Status) -> RunRecord:
@@ -83,7 +89,11 @@ def _base_record(payload: RunPayload, ctx: SweepContext, status: Status) -> RunR
             metalab_version=__version__,
             executor_id=ctx.executor_id,
             host=socket.gethostname(),
-            extra={"pid": os.getpid(), "replicate": payload.seeds.replicate_index},
+            extra={
+                "pid": os.getpid(),
+                "replicate": payload.seeds.replicate_index,
+                **ctx.provenance_extra,
+            },
         ),
     )
 
@@ -97,20 +107,50 @@ def cancelled_record(payload: RunPayload, ctx: SweepContext, note: str) -> RunRe
     return record
 
 
-def _archive_previous_log(store: FileStore, run_id: str) -> None:
-    """Keep an earlier attempt's log apart, so a re-run's log is its own."""
-    path = store.log_path(run_id)
-    if path.is_symlink() or not path.exists() or path.stat().st_size == 0:
-        path.unlink(missing_ok=True)
+def _archive_previous_attempt(store: FileStore, run_id: str) -> None:
+    """Keep an earlier attempt's log and curves apart, so a re-run's are its own.
+
+    The log becomes ``logs/<run_id>_run.attempt<n>.log`` and the results folder
+    ``results/<run_id>.attempt<n>/`` (its half-written streams sealed, so a killed
+    attempt's partial curves stay readable), with the first ``n`` free for both.
+    """
+    log = store.log_path(run_id)
+    results = store.layout.results_dir(run_id)
+    has_log = log.exists() and log.stat().st_size > 0
+    has_results = results.is_dir() and any(results.iterdir())
+    if not has_log:
+        log.unlink(missing_ok=True)
+    if not has_results:
+        shutil.rmtree(results, ignore_errors=True)
+    if not (has_log or has_results):
         return
     n = 1
-    while store.log_path(run_id, f"run.attempt{n}").exists():
+    while (
+        store.log_path(run_id, f"run.attempt{n}").exists()
+        or results.with_name(f"{run_id}.attempt{n}").exists()
+    ):
         n += 1
-    os.replace(path, store.log_path(run_id, f"run.attempt{n}"))
+    if has_log:
+        os.replace(log, store.log_path(run_id, f"run.attempt{n}"))
+    if has_results:
+        kept = results.with_name(f"{run_id}.attempt{n}")
+        os.replace(results, kept)
+        for stream in kept.glob("*.jsonl"):
+            try:
+                stepped.seal(stream, stream.with_suffix(".json"), sorted_steps=False)
+            except (OSError, ValueError):
+                continue  # an unreadable stream stays as it was, apart from the new attempt
 
 
-def execute_run(payload: RunPayload, ctx: SweepContext, worker: str = "thread:0") -> dict[str, Any]:
-    """Run one run and return its final record as a dict (dicts cross process borders)."""
+def execute_run(
+    payload: RunPayload, ctx: SweepContext, worker: str = "thread:0", note: str | None = None
+) -> dict[str, Any]:
+    """Run one run and return its final record as a dict (dicts cross process borders).
+
+    ``worker`` names where it runs (in log lines and the ``run_started`` event);
+    ``note``, when given, is the first line of the run's log, as a warning (an engine
+    says there why this is a new attempt).
+    """
     store, emit = ctx.store, ctx.emit
     if ctx.cancel_token.is_cancelled:
         record = cancelled_record(payload, ctx, "cancelled before it started")
@@ -147,7 +187,10 @@ def execute_run(payload: RunPayload, ctx: SweepContext, worker: str = "thread:0"
         replicate=payload.seeds.replicate_index,
         index=payload.index,
         started_at=started.isoformat(),
+        worker=worker,
     )
+    if note:
+        capture.log(note, "warning")
     if ctx.cancel_token.is_cancelled:
         capture.cancel()
 
@@ -221,13 +264,15 @@ def _error(exc: BaseException, tb: str) -> dict[str, str]:
 def _prepare_run_folders(store: FileStore, run_id: str) -> None:
     """Clear what an earlier attempt left, and never write through a symlink out of the
     tree: a run's folders that are symlinks are removed, not followed."""
-    _archive_previous_log(store, run_id)
+    log = store.log_path(run_id)
+    if log.is_symlink():
+        log.unlink()
     for folder in (store.layout.results_dir(run_id), store.layout.artifacts_dir(run_id)):
         if folder.is_symlink():
             folder.unlink()
-    # an earlier attempt's curves (a killed run's half stream, or a finished run's sealed
-    # ones) must not mix into this attempt's, nor be shown as its live data
-    shutil.rmtree(store.layout.results_dir(run_id), ignore_errors=True)
+    # an earlier attempt's log and curves (a killed run's half stream, or a finished
+    # run's sealed ones) must not mix into this attempt's, nor be shown as its live data
+    _archive_previous_attempt(store, run_id)
 
 
 def _failed_to_start(

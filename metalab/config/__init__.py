@@ -36,6 +36,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,8 @@ from metalab import params
 from metalab.config._check import _Checker, _folder_name, _format_key
 from metalab.config._locate import KeyPath, _Locator, _read_text, _syntax_error
 from metalab.config._operations import resolve_operation
-from metalab.executors import ProcessExecutor, ThreadExecutor
+from metalab.executors import DaskExecutor, ProcessExecutor, ThreadExecutor
+from metalab.executors.jobqueue import make_cluster
 from metalab.experiment import Experiment
 from metalab.seeds import seeds as make_seeds
 
@@ -63,17 +65,48 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ExecutorSpec:
-    """How to run an experiment's runs: ``[experiment.executor]``."""
+    """How to run an experiment's runs: ``[experiment.executor]``.
+
+    ``kind = "dask"`` uses the rest: ``workers`` (LocalCluster size), ``address`` (a
+    running scheduler), or ``cluster`` (a dask-jobqueue cluster kind) with ``jobs`` or
+    ``adapt`` and the cluster's ``options``; and ``retries``.
+    """
 
     kind: str = "thread"
     workers: int = 4
+    address: str | None = None
+    cluster: str | None = None
+    jobs: int | None = None
+    adapt: dict[str, int] | None = field(default=None, hash=False)
+    retries: int = 2
+    options: dict[str, Any] = field(default_factory=dict, hash=False)
 
     def build(self, workers: int | None = None) -> Any:
-        """A fresh executor of this kind; ``workers`` overrides the file's count."""
+        """A fresh executor of this kind; ``workers`` overrides the file's count (for
+        ``kind = "dask"``: the LocalCluster's size, or the jobs of a ``cluster``)."""
         count = self.workers if workers is None else workers
         if self.kind == "process":
             return ProcessExecutor(max_workers=count)
+        if self.kind == "dask":
+            return self._build_dask(workers)
         return ThreadExecutor(max_workers=count)
+
+    def _build_dask(self, workers: int | None) -> Any:
+        if self.address is not None:
+            return DaskExecutor(address=self.address, retries=self.retries)
+        if self.cluster is not None:
+            jobs, adapt = self.jobs, self.adapt
+            if workers is not None:
+                jobs, adapt = workers, None
+            return DaskExecutor(
+                cluster_factory=partial(make_cluster, self.cluster, dict(self.options)),
+                jobs=jobs,
+                adapt=dict(adapt) if adapt is not None else None,
+                retries=self.retries,
+            )
+        return DaskExecutor(
+            n_workers=self.workers if workers is None else workers, retries=self.retries
+        )
 
 
 @dataclass(frozen=True)

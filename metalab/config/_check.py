@@ -14,15 +14,18 @@ imported operation (:meth:`_Checker.check_importable_by_name`) takes just its
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import json
 import os
 import re
+import socket
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
 from metalab.config._locate import _BARE_KEY, KeyPath, _Locator
 from metalab.errors import ConfigError
+from metalab.executors.jobqueue import CLUSTERS, known_options, option_problem
 
 _EXPERIMENT_KEYS = (
     "name",
@@ -43,8 +46,12 @@ _EXPERIMENT_KEYS = (
 _PARAM_KINDS = ("grid", "random", "cases")
 _RANDOM_KEYS = ("trials", "seed", "space")
 _SEEDS_KEYS = ("base", "replicates")
-_EXECUTOR_KEYS = ("kind", "workers")
-_EXECUTOR_KINDS = ("thread", "process")
+_EXECUTOR_KEYS = ("kind", "workers", "address", "cluster", "jobs", "adapt", "retries", "options")
+_EXECUTOR_KINDS = ("thread", "process", "dask")
+_DASK_ONLY_KEYS = ("address", "cluster", "jobs", "adapt", "retries", "options")
+_ADAPT_KEYS = ("minimum", "maximum")
+CONNECT_TIMEOUT = 3.0
+"""Seconds to wait for a scheduler at ``address`` to answer when the file is checked."""
 _DISPLAY_KEYS = ("metric", "steps")
 _DISTRIBUTIONS = ("uniform", "loguniform", "loguniform_int", "randint", "choice")
 _INT_DISTRIBUTIONS = ("loguniform_int", "randint")
@@ -128,6 +135,37 @@ def _operation_ref_problem(ref: str) -> tuple[str, str] | None:
     if not _is_file_ref(target) and not _DOTTED.fullmatch(target):
         return f"{ref!r} does not start with a module name or a .py file", _REF_HINT
     return None
+
+
+def _importable(module: str) -> bool:
+    """Whether ``module`` can be imported here, without importing it."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # blocked (sys.modules[name] = None), or broken
+        return False
+
+
+def _address_problem(address: str, timeout: float = CONNECT_TIMEOUT) -> str | None:
+    """Why a scheduler address cannot be used, or None when something answers there."""
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    if scheme not in ("tcp", "tls"):
+        return None  # ucx://, inproc://: left to Dask
+    host, colon, port_text = rest.rpartition(":")
+    if not colon:
+        host, port_text = rest, "8786"
+    host = host.strip("[]")
+    if not host or not port_text.isdigit():
+        return f"{address!r} is not a scheduler address"
+    try:
+        with socket.create_connection((host, int(port_text)), timeout=timeout):
+            return None
+    except TimeoutError:
+        return f"no Dask scheduler answered at {address} within {timeout:g} s"
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return f"no Dask scheduler answers at {address} ({reason})"
 
 
 class _Checker:
@@ -475,6 +513,7 @@ class _Checker:
     def check_executor(self, path: KeyPath, executor: Any) -> None:
         executor = self.table(path, executor, '[experiment.executor] with kind = "thread"')
         self.known_keys(path, executor, _EXECUTOR_KEYS)
+        kind = "thread"
         if "kind" in executor:
             kind = self.string((*path, "kind"), executor["kind"], 'kind = "thread"')
             if kind not in _EXECUTOR_KINDS:
@@ -483,10 +522,129 @@ class _Checker:
                 self.fail(
                     (*path, "kind"),
                     f"unknown executor kind {kind!r}",
-                    hint + 'use "thread" or "process"',
+                    hint + 'use "thread", "process" or "dask"',
                 )
         if "workers" in executor:
             self.integer((*path, "workers"), executor["workers"], "workers = 4", minimum=1)
+        if kind != "dask":
+            for key in _DASK_ONLY_KEYS:
+                if key in executor:
+                    self.fail(
+                        (*path, key),
+                        f'applies to kind = "dask" only, and this executor is {kind!r}',
+                        'set kind = "dask", or remove it',
+                    )
+            return
+        self.check_dask_executor(path, executor)
+
+    def check_dask_executor(self, path: KeyPath, executor: dict[str, Any]) -> None:
+        """``kind = "dask"``: a LocalCluster (``workers``), a running scheduler
+        (``address``), or a dask-jobqueue cluster (``cluster``, ``jobs``/``adapt``,
+        ``options``)."""
+        if not _importable("distributed"):
+            self.fail(
+                (*path, "kind"),
+                'kind = "dask" needs Dask, which is not installed',
+                "install it: pip install 'metalab[dask]' (or, in a checkout, uv sync --extra dask)",
+            )
+        if "retries" in executor:
+            self.integer((*path, "retries"), executor["retries"], "retries = 2", minimum=0)
+        address, cluster = executor.get("address"), executor.get("cluster")
+        if "address" in executor and "cluster" in executor:
+            later = max(("address", "cluster"), key=lambda k: self.locator.line((*path, k)) or 0)
+            self.fail(
+                (*path, later),
+                "address and cluster are both given: address connects to a scheduler "
+                "that is running, cluster starts one with batch jobs",
+                "keep one of them",
+            )
+        if address is None and cluster is None:
+            for key in ("jobs", "adapt", "options"):
+                if key in executor:
+                    self.fail(
+                        (*path, key),
+                        "scales or sets up a dask-jobqueue cluster, and no cluster is given",
+                        'add cluster = "slurm" (or "pbs", "sge", "lsf"), or remove it',
+                    )
+            return
+        if address is not None:
+            for key in ("jobs", "adapt", "options"):
+                if key in executor:
+                    self.fail(
+                        (*path, key),
+                        "applies to a dask-jobqueue cluster, not to a scheduler at an address",
+                        "remove it (the scheduler's workers are the ones you started)",
+                    )
+            self.no_workers(path, executor, "address")
+            self.check_address((*path, "address"), address)
+            return
+        self.check_cluster(path, executor)
+
+    def no_workers(self, path: KeyPath, executor: dict[str, Any], other: str) -> None:
+        if "workers" in executor:
+            self.fail(
+                (*path, "workers"),
+                f"sets the size of a local cluster, but {other} is given",
+                "remove it" + ("; scale the cluster with jobs = N" if other == "cluster" else ""),
+            )
+
+    def check_address(self, path: KeyPath, address: Any) -> None:
+        address = self.string(path, address, 'address = "tcp://10.0.0.5:8786"')
+        problem = _address_problem(address)
+        if problem:
+            self.fail(path, problem, "start it (dask scheduler, then dask worker <address>), "
+                                     "or check the address")  # fmt: skip
+
+    def check_cluster(self, path: KeyPath, executor: dict[str, Any]) -> None:
+        where = (*path, "cluster")
+        kind = self.string(where, executor["cluster"], 'cluster = "slurm"')
+        if kind not in CLUSTERS:
+            guess = _closest(kind, CLUSTERS)
+            hint = f'did you mean "{guess}"? ' if guess else ""
+            self.fail(where, f"unknown cluster {kind!r}", hint + "use one of " + ", ".join(
+                f'"{name}"' for name in CLUSTERS))  # fmt: skip
+        self.no_workers(path, executor, "cluster")
+        if not _importable("dask_jobqueue"):
+            self.fail(
+                where,
+                f"a {kind!r} cluster needs dask-jobqueue, which is not installed",
+                "install it: pip install 'metalab[dask]' (or, in a checkout, uv sync --extra dask)",
+            )
+        if "jobs" in executor and "adapt" in executor:
+            self.fail((*path, "adapt"), "jobs and adapt are both given",
+                      "keep jobs = N for a fixed number of jobs, or adapt for a range")  # fmt: skip
+        if "jobs" in executor:
+            self.integer((*path, "jobs"), executor["jobs"], "jobs = 8", minimum=1)
+        if "adapt" in executor:
+            self.check_adapt((*path, "adapt"), executor["adapt"])
+        options = executor.get("options", {})
+        where = (*path, "options")
+        options = self.table(where, options, "[experiment.executor.options] with cores = 1, ...")
+        problem = option_problem(kind, options)
+        if problem is not None:
+            key, message = problem
+            if key is not None and key not in options or message == "unknown option":
+                known = known_options(kind)
+                guess = _closest(str(key), known)
+                hint = f"did you mean {guess!r}? " if guess else ""
+                self.fail((*where, str(key)), f"{message} for a {kind!r} cluster",
+                          hint + "options: " + ", ".join(known))  # fmt: skip
+            if key is not None:
+                self.fail((*where, key), message,
+                          f"see the dask-jobqueue documentation of {CLUSTERS[kind]}")  # fmt: skip
+            self.fail(where, message, "give [experiment.executor.options] at least cores = 1 "
+                      f'and memory = "4GB" (see dask-jobqueue\'s {CLUSTERS[kind]})')  # fmt: skip
+
+    def check_adapt(self, path: KeyPath, adapt: Any) -> None:
+        example = "adapt = { minimum = 0, maximum = 20 }"
+        adapt = self.table(path, adapt, example)
+        self.known_keys(path, adapt, _ADAPT_KEYS)
+        maximum = self.required(path, adapt, "maximum", f"write it as {example}")
+        minimum = adapt.get("minimum", 0)
+        self.integer((*path, "minimum"), minimum, example, minimum=0)
+        self.integer((*path, "maximum"), maximum, example, minimum=1)
+        if minimum > maximum:
+            self.fail((*path, "minimum"), f"is above maximum ({minimum} > {maximum})", example)
 
     def check_display(self, path: KeyPath, display: Any, kind: str, names: list[list[str]]) -> None:
         display = self.table(path, display, '[experiment.display] with metric = "loss"')

@@ -14,6 +14,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from metalab.errors import ExecutorError
+from metalab.executors.dask import DaskExecutor
 from metalab.executors.process import ProcessExecutor
 from metalab.executors.thread import ThreadExecutor
 
@@ -45,14 +46,15 @@ class Executor(Protocol):
 
 
 def resolve_executor(executor: Any) -> Executor:
-    """An executor from an instance, ``None`` (one thread) or a name ("thread"/"process")."""
+    """An executor from an instance, ``None`` (one thread) or a name ("thread", "process",
+    "dask": a local Dask cluster)."""
     if executor is None:
         return ThreadExecutor(max_workers=1)
     if isinstance(executor, str):
-        kinds = {"thread": ThreadExecutor, "process": ProcessExecutor}
+        kinds = {"thread": ThreadExecutor, "process": ProcessExecutor, "dask": DaskExecutor}
         if executor not in kinds:
             raise ExecutorError(
-                f"unknown executor {executor!r}: use 'thread', 'process', or an executor "
+                f"unknown executor {executor!r}: use 'thread', 'process', 'dask', or an executor "
                 "instance such as metalab.ThreadExecutor(max_workers=4)"
             )
         return kinds[executor]()

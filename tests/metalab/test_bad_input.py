@@ -87,7 +87,7 @@ def test_operation_that_is_not_callable(tmp_path, store):
     assert_refused(tmp_path, store, OperationError, operation="train")
 
 
-@pytest.mark.parametrize("executor", ["dask", "threads", object(), 4])
+@pytest.mark.parametrize("executor", ["dsak", "threads", object(), 4])
 def test_unknown_executor(tmp_path, store, executor):
     assert_refused(tmp_path, store, ExecutorError, executor=executor)
 
