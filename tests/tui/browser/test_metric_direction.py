@@ -14,13 +14,15 @@ import numpy as np
 import pytest
 from _plots_trees import copy_curve_fit, records
 from support.pilot import open_run
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from metalab.index import TreeIndex
 from metalab.index.direction import Directions
 from tui.browser import BrowserApp
 from tui.browser.app import BrowserScreen
 from tui.browser.compare.tab import build_compare
+from tui.browser.experiments.detail import DistributionView
+from tui.browser.messages import StateChanged
 from tui.browser.saved_view import SavedView, load_view, state_file
 
 SIZE = (150, 44)
@@ -118,3 +120,28 @@ def test_a_saved_view_written_before_directions_existed_still_loads(tmp_path: Pa
     assert view is not None and view.directions == {} and view.sort == "metrics.final_loss"
     assert Directions.from_json(view.directions).lower_is_better("iterations_to_converge")
     assert SavedView(directions={"x": "lower"}).directions == {"x": "lower"}
+
+
+async def test_the_experiments_tab_names_the_best_run_the_chosen_way(curve_fit: Path) -> None:
+    recs = records(curve_fit)
+    values = {r["run_id"]: r["metrics"]["iterations_to_converge"] for r in recs}
+    fewest = min(values, key=lambda k: (values[k], list(values).index(k)))
+    most = max(values, key=values.__getitem__)
+    app = BrowserApp(curve_fit)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("1")
+        await pilot.pause()
+        view = app.screen.query_one(DistributionView)
+        for _ in range(6):
+            if view.current is not None and view.current.field == METRIC:
+                break
+            await pilot.press("d")
+            await pilot.pause()
+        title = app.screen.query_one("#distribution-title", Static)
+        assert "best (lowest): " in str(title.content)
+        assert f"{fewest[:8]} = {values[fewest]}" in str(title.content)
+        app.screen.state.directions.flip(METRIC)  # type: ignore[attr-defined]
+        app.screen.post_message(StateChanged("direction"))
+        await pilot.pause()
+        assert f"best (highest): {most[:8]} = {values[most]}" in str(title.content)
