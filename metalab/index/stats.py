@@ -689,6 +689,8 @@ def _clean_curve(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.
     s = np.asarray(steps, dtype=float)
     v = np.asarray(values, dtype=float)
     ok = np.isfinite(s) & np.isfinite(v)
+    if ok.all() and (s.size < 2 or bool((s[1:] > s[:-1]).all())):
+        return s, v  # the usual curve: finite, one value a step, in order
     s, v = s[ok], v[ok]
     order = np.argsort(s, kind="stable")
     s, v = s[order], v[order]
@@ -758,17 +760,22 @@ def _band_grid(
     return np.asarray(grid, dtype=float)
 
 
-def _fill_block(clean: list[tuple[np.ndarray, np.ndarray]], cols: np.ndarray) -> np.ndarray:
-    """The curves at steps ``cols``: a row per curve, NaN outside the curve's range."""
+def _fill_block(
+    clean: list[tuple[np.ndarray, np.ndarray]],
+    on_grid: list[bool],
+    cols: np.ndarray,
+    start: int,
+) -> np.ndarray:
+    """The curves at steps ``cols`` (the grid's from ``start`` on): a row per curve, NaN
+    outside the curve's range; a curve whose steps are the grid's is copied as it is."""
     matrix = np.full((len(clean), cols.size), np.nan)
     for row, (s, v) in enumerate(clean):
+        if on_grid[row]:
+            matrix[row] = v[start : start + cols.size]
+            continue
         a = int(np.searchsorted(cols, s[0], "left"))
         b = int(np.searchsorted(cols, s[-1], "right"))
-        if b <= a:
-            continue
-        if b - a == s.size and np.array_equal(cols[a:b], s):
-            matrix[row, a:b] = v  # the curve's own steps: nothing to interpolate
-        else:
+        if b > a:
             matrix[row, a:b] = np.interp(cols[a:b], s, v)
     return matrix
 
@@ -778,14 +785,15 @@ def _reduce_block(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Centre, low, high and n of each column of one block."""
     finite = np.isfinite(matrix)
+    full = bool(finite.all())  # the usual block: every curve covers every step
     n = finite.sum(axis=0)
+    zeroed = matrix if full else np.where(finite, matrix, 0.0)
     quartiles = center == "median" or band == "iqr"
     with np.errstate(invalid="ignore", divide="ignore"):
         if quartiles:
             q1, mid, q3 = column_quantiles(matrix, (0.25, 0.5, 0.75))
         if center == "mean":
-            total = np.where(finite, matrix, 0.0).sum(axis=0)
-            mid = total / n
+            mid = zeroed.sum(axis=0) / n
         if band == "minmax":
             low = np.where(finite, matrix, np.inf).min(axis=0)
             high = np.where(finite, matrix, -np.inf).max(axis=0)
@@ -795,8 +803,10 @@ def _reduce_block(
         elif band == "iqr":
             low, high = q1, q3
         else:
-            mean = mid if center == "mean" else np.where(finite, matrix, 0.0).sum(axis=0) / n
-            square = np.where(finite, (matrix - mean) ** 2, 0.0).sum(axis=0)
+            mean = mid if center == "mean" else zeroed.sum(axis=0) / n
+            deviation = matrix - mean
+            square = (deviation if full else np.where(finite, deviation, 0.0)) ** 2
+            square = square.sum(axis=0)
             sd = np.where(n > 1, np.sqrt(square / np.maximum(n - 1, 1)), np.nan)
             half = sd
             if band in ("sem", "ci95"):
@@ -843,10 +853,11 @@ def curve_band(
     steps = _band_grid(clean, grid)
     mid, low, high = (np.full(steps.size, np.nan) for _ in range(3))
     n = np.zeros(steps.size, dtype=int)
+    on_grid = [s.size == steps.size and np.array_equal(s, steps) for s, _ in clean]
     block = max(1, BAND_BLOCK_CELLS // max(len(clean), 1))
     for start in range(0, steps.size, block):
         cols = steps[start : start + block]
-        parts = _reduce_block(_fill_block(clean, cols), band, center)
+        parts = _reduce_block(_fill_block(clean, on_grid, cols, start), band, center)
         for out, part in zip((mid, low, high, n), parts, strict=True):
             out[start : start + cols.size] = part
     return CurveBand(
