@@ -2,8 +2,9 @@
 
 Five views: the scalar chart aggregated over replicates with ci95 error bars (preset
 F8), the median with its interquartile range as bars, a box plot, a histogram whose
-groups share bins, and curves grouped by learning rate as a mean with a band. Every number shown comes from fixed seeds; the one thing that varies
-between runs, the tree's path in the header, is replaced before the picture is taken.
+groups share bins, and curves grouped by learning rate as a mean with a band. Every
+number shown comes from fixed seeds; the one thing that varies between runs, the
+tree's path in the header, is replaced before the picture is taken.
 Update the SVGs only after looking at them, with the pinned versions.
 """
 
