@@ -58,8 +58,8 @@ class CompareRow:
     better: list[bool | None] = field(default_factory=list)
     """Whether each delta is an improvement (None: no delta, or no better/worse)."""
     lower_better: bool | None = None
-    """For metrics, derived metrics and timing: whether lower is better (None: a row
-    with no better or worse)."""
+    """For numeric metrics, derived metrics and timing: whether lower is better (None: a
+    row with no better or worse, parameters, bools and text)."""
 
     def differs_from_baseline(self, j: int, baseline: int) -> bool:
         return not _same(self.values[j], self.values[baseline])
@@ -154,7 +154,8 @@ def build_compare(
         row.differs = any(not _same(v, values[0]) for v in values[1:])
         ranked = row.section in ("Metrics", "Derived", "Timing")
         lower = directions.lower_is_better(row.key)
-        row.lower_better = lower if ranked else None
+        numeric = any(_number(v) is not None for v in values)
+        row.lower_better = lower if ranked and numeric else None
         row.deltas, row.better = [], []
         b = _number(values[base]) if values else None
         for j, value in enumerate(values):
