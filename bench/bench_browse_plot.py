@@ -21,6 +21,21 @@ Also reported:
   1,000,000 steps per run (longer curves are banded on a grid of 4,000 steps); its
   frame has the same 2x target as one curve.
 
+Issue 9: grouped curves are banded over every run in scope, not the first 2,000 in
+table order. Figures for a sweep of ``--runs`` runs (default 9,600) of 1,000 steps:
+
+* the bands on the worker (``band_series``: 3 groups, mean ± ci95, and median with its
+  interquartile band) against numpy's floor, the same statistics over the curves
+  stacked into one matrix (``np.mean``/``np.std``, ``np.percentile``), which needs
+  every curve on the same steps and memory for the whole matrix at once;
+* loading the curves from a results tree written in the tree format (bench_browse's
+  ``generate_tree``, in a temporary folder) with the plots tab's ``CurveLoader``
+  against the floor of reading the same files with ``orjson`` and ``np.asarray``;
+  and a second load, every curve in the loader's cache (a redraw with another band,
+  centre or grouping), reported.
+
+Skip these with ``--runs 0``.
+
 Absolute medians are printed as ``#`` comments; the sizes are timed in turn so that load
 on a shared machine hits them alike. Run with ``uv run python bench/bench_browse_plot.py``.
 Always exits 0: it reports, it does not gate (a missed target reads ``MISSED``).
@@ -28,15 +43,21 @@ Always exits 0: it reports, it does not gate (a missed target reads ``MISSED``).
 
 from __future__ import annotations
 
+import argparse
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
+import orjson
 from _common import machine_line, median, ratio_line
+from bench_browse import generate_tree
 
-from metalab.index import Table, aggregate_table
-from tui.browser.plots.curves import band_series, overlay_series
+from metalab.index import Table, TreeIndex, aggregate_table
+from tui.browser.plots.curves import CurveLoader, CurveSource, band_series, overlay_series
 from tui.plotting.render import Series, render_curves
 from tui.plotting.scalar import ScalarChart, ScalarSeries, render_scalar
 
@@ -143,7 +164,104 @@ def draw_band(steps: int) -> Callable[[], str]:
     return lambda: render_curves(series, WIDTH, HEIGHT, title="loss", color_by="lr", log_y=True)
 
 
-def main() -> int:
+# -- grouped bands over every run in scope -----------------------------------------------------
+
+
+def sweep_curves(runs: int, steps: int = 1_000) -> dict[int, list[tuple[np.ndarray, np.ndarray]]]:
+    """``runs`` loss curves of ``steps`` steps in 3 groups (learning rates)."""
+    rng = np.random.default_rng(1)
+    x = np.arange(steps, dtype=float)
+    groups: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {0: [], 1: [], 2: []}
+    for i in range(runs):
+        rate = rng.uniform(1, 5)
+        groups[i % 3].append((x, np.exp(-x * rate / steps) + rng.normal(0, 0.01, steps)))
+    return groups
+
+
+def numpy_floor(groups: dict[int, list[tuple[np.ndarray, np.ndarray]]], median: bool) -> object:
+    """The statistics of each group over its curves stacked into one matrix."""
+    out = []
+    for curves in groups.values():
+        matrix = np.vstack([v for _, v in curves])
+        if median:
+            out.append(np.percentile(matrix, [25, 50, 75], axis=0))
+        else:
+            out.append((matrix.mean(axis=0), matrix.std(axis=0, ddof=1)))
+    return out
+
+
+def bench_bands(runs: int) -> None:
+    groups = sweep_curves(runs)
+    small = sweep_curves(2_000)
+    mean_t, mean_floor, median_t, median_floor, small_t = interleaved_medians(
+        [
+            lambda: band_series(groups, band="ci95"),
+            lambda: numpy_floor(groups, median=False),
+            lambda: band_series(groups, band="iqr", center="median"),
+            lambda: numpy_floor(groups, median=True),
+            lambda: band_series(small, band="ci95"),
+        ],
+        3,
+    )
+    print(f"# bands over {runs:,} runs x 1,000 steps, 3 groups, on the worker: "
+          f"mean ± ci95 {ms(mean_t)} (numpy floor {ms(mean_floor)}), "
+          f"median + iqr {ms(median_t)} (floor {ms(median_floor)}); "
+          f"mean ± ci95 over 2,000 runs {ms(small_t)}")  # fmt: skip
+    print(ratio_line(f"grouped band, mean ± ci95 over {runs:,} runs / numpy floor",
+                     mean_t / mean_floor, None))  # fmt: skip
+    print(ratio_line(f"grouped band, median + iqr over {runs:,} runs / numpy floor",
+                     median_t / median_floor, None))  # fmt: skip
+
+
+def read_plainly(paths: list[Path]) -> int:
+    """The floor of loading curves: each sealed file read and parsed, nothing else."""
+    points = 0
+    for path in paths:
+        data = orjson.loads(path.read_bytes())["data"]
+        points += np.asarray(data, dtype=np.float64).shape[0]
+    return points
+
+
+def bench_loading(runs: int) -> None:
+    base = Path(tempfile.mkdtemp(prefix="bench-bands-"))
+    try:
+        start = time.perf_counter()
+        folder = generate_tree(base, runs, 1_000)
+        print(
+            f"# wrote a tree of {runs:,} runs x 1,000 steps in {time.perf_counter() - start:.0f} s"
+        )
+        index = TreeIndex(base)
+        ids = [str(r) for r in index.table(None).run_ids.tolist()]
+        paths = [folder / "results" / run_id / "loss.json" for run_id in ids]
+        source = CurveSource("stepped", "loss")
+        read_plainly(paths)  # the files into the page cache, as a second look finds them
+        loads, floors = [], []
+        for _ in range(3):
+            loader = CurveLoader(index)
+            start = time.perf_counter()
+            loader.load_many(ids, source)
+            loads.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            read_plainly(paths)
+            floors.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        curves = loader.load_many(ids, source)
+        cached = time.perf_counter() - start
+        assert loader.reads == len(ids) and len(curves) == len(ids)  # all from the cache
+        load, floor = median(loads), median(floors)
+        print(f"# loading {runs:,} curves: {load:.2f} s ({load / runs * 1e3:.2f} ms a curve), "
+              f"plain orjson reads {floor:.2f} s; again from the cache {ms(cached)}")  # fmt: skip
+        print(ratio_line(f"loading {runs:,} curves / plain reads of the files", load / floor,
+                         1.5))  # fmt: skip
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9_600,
+                        help="runs of the grouped-band figures (0: skip them)")  # fmt: skip
+    args = parser.parse_args(argv)
     print(machine_line())
     print(f"# chart {WIDTH}x{HEIGHT}; medians; every figure includes the reduction and plotext")
 
@@ -186,6 +304,9 @@ def main() -> int:
     print(f"# (bands computed on the worker: 10k {ms(calc_small)}, 1M {ms(calc_large)})")
     print(ratio_line("grouped band of 18 runs drawn, 1M / 10k steps", band_large / band_small,
                      2.0))  # fmt: skip
+    if args.runs:
+        bench_bands(args.runs)
+        bench_loading(args.runs)
     return 0
 
 

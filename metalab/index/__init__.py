@@ -20,7 +20,8 @@ tested without a terminal. It reads a tree and never writes into it. Its modules
 * :mod:`~metalab.index.filter_language`: the runs filter language (``lr=0.1
   final_loss<0.02``) and sorting; :mod:`~metalab.index.experiment_filter` extends it
   for the experiments list (``tag:``, ``has_metric:``).
-* :mod:`~metalab.index.stats`: aggregates with std/sem/ci95 error bars, histograms, curve bands.
+* :mod:`~metalab.index.stats`: aggregates with the error bars that fit them (std, sem,
+  ci95 round a mean; iqr, bootstrap ci round a median), box plots, histograms, curve bands.
 * :mod:`~metalab.index.export`: CSV/Parquet with ``Results.to_dataframe()``'s columns.
 * :mod:`~metalab.index.search`: grouped search over names, values and log text.
 """
@@ -40,6 +41,7 @@ from metalab.index.filter_language import (
 from metalab.index.run_row import RunRow
 from metalab.index.search import SearchHit, SearchResults, iter_log_hits, search_logs, search_tree
 from metalab.index.stats import (
+    BoxStats,
     CurveBand,
     Histogram,
     Plot,
@@ -49,9 +51,12 @@ from metalab.index.stats import (
     aggregate,
     aggregate_table,
     auto_bins,
+    bootstrap_ci,
+    box_stats,
     curve_band,
     curve_bands,
     describe,
+    error_for,
     histogram,
     t_quantile,
 )
@@ -60,6 +65,7 @@ from metalab.index.table import Column, FieldInfo, Table, format_cell
 from metalab.index.tree import ExperimentIndex, TreeIndex
 
 __all__ = [
+    "BoxStats",
     "Changes",
     "Column",
     "Condition",
@@ -82,9 +88,12 @@ __all__ = [
     "aggregate_table",
     "apply",
     "auto_bins",
+    "bootstrap_ci",
+    "box_stats",
     "curve_band",
     "curve_bands",
     "describe",
+    "error_for",
     "export_csv",
     "export_filename",
     "export_parquet",

@@ -6,24 +6,33 @@ testable against numpy without a terminal, and the same aggregation serves scatt
 line and bar charts, the compare view and exports.
 
 * :func:`aggregate` buckets rows by (group, exact x) and reduces y with mean, median,
-  min, max or count; error bars are the sample standard deviation (n-1), the standard
-  error, or a 95% confidence interval ``t(0.975, n-1) * sd / sqrt(n)`` from Student's t
-  (unlike atlas, which used a table and 1.96 beyond n=30). Each point carries ``n`` and
-  the rows behind it, so a UI can drill into them.
+  min, max or count. Error bars fit the aggregate (:data:`ERRORS_FOR`): around a mean,
+  the sample standard deviation (n-1), the standard error, or a 95% confidence
+  interval ``t(0.975, n-1) * sd / sqrt(n)`` from Student's t (unlike atlas, which used
+  a table and 1.96 beyond n=30); around a median, the interquartile range or a
+  bootstrap 95% confidence interval of the median (:func:`bootstrap_ci`, seeded, so
+  the same data always gives the same bars); around a min, max or count, none (a
+  spread around an extreme is not a thing to draw). :func:`error_for` says which bar
+  an aggregate takes when asked for another's. With ``boxes``, each point also carries
+  its :func:`box_stats` (median, quartiles, Tukey's 1.5 IQR whiskers, outliers), for a
+  box plot. Each point carries ``n`` and the rows behind it, so a UI can drill into them.
 * :func:`t_quantile` inverts Student's t CDF, written via the regularized incomplete
   beta function (a continued fraction) and bisection: no scipy.
 * :func:`histogram` bins with atlas's rule (min of Sturges and sqrt(n), clamped 5-50)
   or a given count; groups share the bins.
 * :func:`curve_band` puts several (steps, values) curves on one step grid and gives a
-  centre line with a band (std, sem or ci95) and ``n`` per step: a param's replicates
-  drawn as one mean curve. Smoothing is left to the plotting code.
+  centre line (mean or median) with a band (std, sem or ci95 around a mean; the
+  interquartile range around a median; min-max) and ``n`` per step: a param's
+  replicates, or thousands of runs, drawn as one curve. It works through the grid in
+  blocks of columns, so memory stays bounded whatever the number of curves, and takes
+  quantiles with one sort per block (:func:`column_quantiles`) rather than numpy's
+  slower ``nanpercentile``. Smoothing is left to the plotting code.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +43,12 @@ from metalab.index.tree import Table
 
 __all__ = [
     "AGGREGATES",
+    "BANDS_FOR",
+    "BOOTSTRAP_RESAMPLES",
+    "BOOTSTRAP_SEED",
+    "ERRORS_FOR",
     "ERROR_BARS",
+    "BoxStats",
     "CurveBand",
     "Histogram",
     "Plot",
@@ -44,9 +58,14 @@ __all__ = [
     "aggregate",
     "aggregate_table",
     "auto_bins",
+    "band_for",
+    "bootstrap_ci",
+    "box_stats",
+    "column_quantiles",
     "curve_band",
     "curve_bands",
     "describe",
+    "error_for",
     "histogram",
     "rank",
     "t_cdf",
@@ -55,7 +74,27 @@ __all__ = [
 
 AGGREGATES = ("mean", "median", "min", "max", "count", "none")
 """``none`` keeps one point per run."""
-ERROR_BARS = ("none", "std", "sem", "ci95")
+ERROR_BARS = ("none", "std", "sem", "ci95", "iqr", "boot95")
+"""Every error bar: ``std``, ``sem`` and ``ci95`` (Student's t) go around a mean;
+``iqr`` (first to third quartile) and ``boot95`` (bootstrap 95% CI) around a median."""
+ERRORS_FOR: dict[str, tuple[str, ...]] = {
+    "mean": ("none", "std", "sem", "ci95"),
+    "median": ("none", "iqr", "boot95"),
+    "min": ("none",),
+    "max": ("none",),
+    "count": ("none",),
+    "none": ("none",),
+}
+"""The error bars that fit each aggregate (``none`` only: no error bar applies)."""
+_COUNTERPART = {"std": "iqr", "sem": "boot95", "ci95": "boot95", "iqr": "std", "boot95": "ci95"}
+BANDS_FOR: dict[str, tuple[str, ...]] = {
+    "mean": ("ci95", "std", "sem", "minmax", "none"),
+    "median": ("iqr", "minmax", "none"),
+}
+"""The bands :func:`curve_band` offers around each centre line."""
+BOOTSTRAP_SEED = 0
+"""The seed of :func:`bootstrap_ci`'s resampling: a chart drawn twice shows the same bars."""
+BOOTSTRAP_RESAMPLES = 2000
 
 MISSING_GROUP = "(none)"
 
@@ -177,8 +216,10 @@ class Spread:
         return float(getattr(self, agg))
 
     def error(self, kind: str) -> float:
-        """Half-width of an error bar: ``std``, ``sem``, ``ci95``, or NaN for ``none``."""
-        if kind in (None, "none"):
+        """Half-width of a symmetric error bar: ``std``, ``sem``, ``ci95``; NaN for
+        ``none`` (and for ``iqr`` and ``boot95``, which are not symmetric: see
+        :func:`error_bounds`)."""
+        if kind in (None, "none", "iqr", "boot95"):
             return math.nan
         if kind not in ("std", "sem", "ci95"):
             raise ValueError(f"unknown error bar {kind!r}; use one of {', '.join(ERROR_BARS)}")
@@ -211,6 +252,98 @@ def describe(values: Sequence[float] | np.ndarray) -> Spread:
     )
 
 
+def error_for(agg: str, error: str) -> str:
+    """The error bar to draw around aggregate ``agg`` when ``error`` is asked for:
+    ``error`` itself when it fits (:data:`ERRORS_FOR`), else its counterpart (std and
+    iqr; sem or ci95 and boot95) when that fits, else ``none``."""
+    fits = ERRORS_FOR.get(agg, ("none",))
+    if error in fits:
+        return error
+    other = _COUNTERPART.get(error)
+    return other if other in fits else "none"
+
+
+def band_for(center: str, band: str) -> str:
+    """As :func:`error_for`, for a curve band around a ``mean`` or ``median`` line."""
+    fits = BANDS_FOR.get(center, ("none",))
+    if band in fits:
+        return band
+    other = _COUNTERPART.get(band)
+    return other if other in fits else fits[0]
+
+
+def bootstrap_ci(
+    values: Sequence[float] | np.ndarray,
+    *,
+    level: float = 0.95,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> tuple[float, float]:
+    """Percentile bootstrap confidence interval of the median of the finite ``values``.
+
+    ``resamples`` samples of n values with replacement are drawn with
+    ``np.random.default_rng(seed).integers(0, n, size=(resamples, n))`` (in blocks of
+    rows, which draws the same numbers), each sample's median taken, and the
+    ``(1 - level) / 2`` and ``(1 + level) / 2`` percentiles of those medians returned.
+    Seeded, so the same values always give the same interval. (NaN, NaN) below 2 values.
+    """
+    arr = np.asarray(values, dtype=float)
+    arr = arr[np.isfinite(arr)]
+    n = int(arr.size)
+    if n < 2:
+        return math.nan, math.nan
+    rng = np.random.default_rng(seed)
+    medians = np.empty(resamples)
+    block = max(1, 2_000_000 // n)
+    for start in range(0, resamples, block):
+        rows = min(block, resamples - start)
+        picks = rng.integers(0, n, size=(rows, n))
+        medians[start : start + rows] = np.median(arr[picks], axis=1)
+    tail = (1.0 - level) / 2.0
+    lo, hi = np.percentile(medians, [100.0 * tail, 100.0 * (1.0 - tail)])
+    return float(lo), float(hi)
+
+
+@dataclass(frozen=True)
+class BoxStats:
+    """A box plot's numbers for one bucket: quartiles by numpy's linear rule, whiskers
+    at the most extreme values within 1.5 IQR of the box (Tukey), the rest outliers."""
+
+    n: int
+    median: float
+    q1: float
+    q3: float
+    whisker_low: float
+    whisker_high: float
+    outliers: np.ndarray
+
+    @property
+    def iqr(self) -> float:
+        return self.q3 - self.q1
+
+
+def box_stats(values: Sequence[float] | np.ndarray) -> BoxStats:
+    """:class:`BoxStats` of the finite ``values`` (NaN everywhere when there are none)."""
+    arr = np.asarray(values, dtype=float)
+    arr = np.sort(arr[np.isfinite(arr)])
+    if not arr.size:
+        nan = math.nan
+        return BoxStats(0, nan, nan, nan, nan, nan, np.zeros(0))
+    q1, median, q3 = (float(q) for q in np.percentile(arr, [25, 50, 75]))
+    reach = 1.5 * (q3 - q1)
+    inside = (arr >= q1 - reach) & (arr <= q3 + reach)
+    kept = arr[inside]
+    return BoxStats(
+        n=int(arr.size),
+        median=median,
+        q1=q1,
+        q3=q3,
+        whisker_low=float(kept.min()),
+        whisker_high=float(kept.max()),
+        outliers=arr[~inside],
+    )
+
+
 # -- aggregation ----------------------------------------------------------------------------
 
 
@@ -226,13 +359,22 @@ class Point:
     rows: np.ndarray
     """Row indices (into the table) of the runs behind the point."""
     spread: Spread | None = None
+    bounds: tuple[float, float] | None = None
+    """The ends of an error bar that is not symmetric (``iqr``, ``boot95``); ``err``
+    is then NaN."""
+    box: BoxStats | None = None
+    """The bucket's box plot numbers (when aggregated with ``boxes``)."""
 
     @property
     def low(self) -> float:
+        if self.bounds is not None:
+            return self.bounds[0]
         return self.y - self.err if not math.isnan(self.err) else self.y
 
     @property
     def high(self) -> float:
+        if self.bounds is not None:
+            return self.bounds[1]
         return self.y + self.err if not math.isnan(self.err) else self.y
 
 
@@ -259,6 +401,15 @@ class Series:
     @property
     def ns(self) -> np.ndarray:
         return np.array([p.n for p in self.points], dtype=int)
+
+    @property
+    def lows(self) -> np.ndarray:
+        """Lower ends of the error bars (the value itself where there is none)."""
+        return np.array([p.low for p in self.points], dtype=float)
+
+    @property
+    def highs(self) -> np.ndarray:
+        return np.array([p.high for p in self.points], dtype=float)
 
 
 def _key(value: Any) -> Any:
@@ -289,6 +440,7 @@ def aggregate(
     agg: str = "mean",
     error: str = "none",
     rows: Sequence[int] | np.ndarray | None = None,
+    boxes: bool = False,
 ) -> list[Series]:
     """Bucket runs by (group, exact x) and reduce y in each bucket.
 
@@ -296,9 +448,10 @@ def aggregate(
         x, y, group: one entry per run; runs with no x (None or NaN) or a non-finite y
             are left out. ``group`` None puts everything in one series.
         agg: one of :data:`AGGREGATES` (``none``: a point per run, n = 1).
-        error: one of :data:`ERROR_BARS`, a half-width around the aggregate, whatever
-            the aggregate (as atlas draws it).
+        error: one of :data:`ERROR_BARS`; drawn as :func:`error_for` ``(agg, error)``
+            says, so never a mean's bar around a median, min or max.
         rows: row ids to report per point (default: positions 0..n-1).
+        boxes: also give each point its :func:`box_stats` (for a box plot).
 
     Returns:
         One :class:`Series` per group (numbers ascending, others first-seen; missing
@@ -308,6 +461,7 @@ def aggregate(
         raise ValueError(f"unknown aggregate {agg!r}; use one of {', '.join(AGGREGATES)}")
     if error not in ERROR_BARS:
         raise ValueError(f"unknown error bar {error!r}; use one of {', '.join(ERROR_BARS)}")
+    error = error_for(agg, error)
     xs = list(x.tolist() if isinstance(x, np.ndarray) else x)
     ys = np.asarray(y, dtype=float)
     gs = (
@@ -341,7 +495,13 @@ def aggregate(
                     Point(x=xv, y=float(ys[i]), n=1, err=math.nan, rows=ids[[i]]) for i in members
                 )
                 continue
-            spread = describe(ys[members])
+            values = ys[members]
+            spread = describe(values)
+            bounds = None
+            if error == "iqr":
+                bounds = (spread.q1, spread.q3)
+            elif error == "boot95":
+                bounds = bootstrap_ci(values)
             points.append(
                 Point(
                     x=xv,
@@ -350,6 +510,8 @@ def aggregate(
                     err=spread.error(error),
                     rows=ids[members],
                     spread=spread,
+                    bounds=None if bounds is None or math.isnan(bounds[0]) else bounds,
+                    box=box_stats(values) if boxes else None,
                 )
             )
         label = "all" if g is None else str(g)
@@ -369,9 +531,13 @@ class Plot:
     error: str
     categorical_x: bool
     """True when any x is text: the axis lists categories in first-seen order."""
+    boxes: bool = False
 
     @property
     def title(self) -> str:
+        if self.boxes:
+            by = f" (by {_short(self.group)})" if self.group else ""
+            return f"{_short(self.y)} vs {_short(self.x)}{by}"
         y = f"{self.agg}({_short(self.y)})" if self.agg not in ("none",) else _short(self.y)
         by = f" (by {_short(self.group)})" if self.group else ""
         return f"{y} vs {_short(self.x)}{by}"
@@ -390,8 +556,10 @@ def aggregate_table(
     *,
     agg: str = "mean",
     error: str = "none",
+    boxes: bool = False,
 ) -> Plot:
-    """:func:`aggregate` over columns of a runs table, for the rows ``indices``."""
+    """:func:`aggregate` over columns of a runs table, for the rows ``indices``; the
+    plot's ``error`` is the bar drawn (:func:`error_for`)."""
     idx = table.all_rows() if indices is None else np.asarray(indices, dtype=np.intp)
     xcol, ycol = table.column(x), table.column(y)
     xv: list[Any] = xcol.values[idx].tolist()
@@ -401,13 +569,14 @@ def aggregate_table(
     gv = table.column(group).values[idx] if group else None
     categorical = any(isinstance(v, str) for v in xv)
     return Plot(
-        series=aggregate(xv, yv, gv, agg=agg, error=error, rows=idx),
+        series=aggregate(xv, yv, gv, agg=agg, error=error, rows=idx, boxes=boxes),
         x=x,
         y=y,
         group=group,
         agg=agg,
-        error=error,
+        error=error_for(agg, error),
         categorical_x=categorical,
+        boxes=boxes,
     )
 
 
@@ -520,6 +689,8 @@ def _clean_curve(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.
     s = np.asarray(steps, dtype=float)
     v = np.asarray(values, dtype=float)
     ok = np.isfinite(s) & np.isfinite(v)
+    if ok.all() and (s.size < 2 or bool((s[1:] > s[:-1]).all())):
+        return s, v  # the usual curve: finite, one value a step, in order
     s, v = s[ok], v[ok]
     order = np.argsort(s, kind="stable")
     s, v = s[order], v[order]
@@ -527,6 +698,124 @@ def _clean_curve(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.
         last = np.append(s[1:] != s[:-1], True)
         s, v = s[last], v[last]
     return s, v
+
+
+BAND_BLOCK_CELLS = 2_000_000
+""":func:`curve_band` fills at most this many (curve, step) cells at a time (16 MB)."""
+UNION_GRID_LIMIT = 20_000
+"""``grid="auto"`` bands on the union of the curves' steps up to this many steps."""
+AUTO_GRID_POINTS = 4_000
+"""``grid="auto"``: the evenly spaced steps used when the union is larger."""
+
+
+def column_quantiles(matrix: np.ndarray, qs: Sequence[float]) -> list[np.ndarray]:
+    """Per column of ``matrix``, the quantiles ``qs`` (0-1) of its finite values, as
+    ``np.nanquantile(matrix, q, axis=0)`` gives them (linear interpolation), with one
+    sort instead of numpy's per-column loop; NaN for a column with no finite value."""
+    cols = np.sort(np.where(np.isfinite(matrix), matrix, np.inf).T, axis=1)  # NaN -> inf: last
+    n = np.isfinite(matrix).sum(axis=0)
+    out = []
+    rows = np.arange(cols.shape[0])
+    for q in qs:
+        pos = q * np.maximum(n - 1, 0)
+        lo = np.floor(pos).astype(np.intp)
+        hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
+        frac = pos - lo
+        a, b = cols[rows, lo], cols[rows, hi]
+        with np.errstate(invalid="ignore"):
+            value = np.where(frac > 0, a + (b - a) * frac, a)
+        out.append(np.where(n > 0, value, np.nan))
+    return out
+
+
+def _union_steps(clean: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Every step any curve has; curves sharing their steps (the usual sweep) are
+    counted once, so thousands of curves cost about one."""
+    distinct: dict[tuple[int, float, float, float], np.ndarray] = {}
+    for s, _ in clean:
+        distinct.setdefault((s.size, float(s[0]), float(s[-1]), float(s.sum())), s)
+    if len(distinct) == 1:
+        return next(iter(distinct.values()))
+    return np.unique(np.concatenate(list(distinct.values())))
+
+
+def _band_grid(
+    clean: list[tuple[np.ndarray, np.ndarray]], grid: str | int | np.ndarray
+) -> np.ndarray:
+    if isinstance(grid, str):
+        if grid not in ("union", "auto"):
+            raise ValueError(f"unknown grid {grid!r}; use 'union', 'auto', a count or an array")
+        if not clean:
+            return np.zeros(0)
+        steps = _union_steps(clean)
+        if grid == "auto" and steps.size > UNION_GRID_LIMIT:
+            return _band_grid(clean, AUTO_GRID_POINTS)
+        return steps
+    if isinstance(grid, int | np.integer):
+        if not clean:
+            return np.zeros(0)
+        lo = min(float(s[0]) for s, _ in clean)
+        hi = max(float(s[-1]) for s, _ in clean)
+        return np.linspace(lo, hi, int(grid)) if hi > lo else np.array([lo])
+    return np.asarray(grid, dtype=float)
+
+
+def _fill_block(
+    clean: list[tuple[np.ndarray, np.ndarray]],
+    on_grid: list[bool],
+    cols: np.ndarray,
+    start: int,
+) -> np.ndarray:
+    """The curves at steps ``cols`` (the grid's from ``start`` on): a row per curve, NaN
+    outside the curve's range; a curve whose steps are the grid's is copied as it is."""
+    matrix = np.full((len(clean), cols.size), np.nan)
+    for row, (s, v) in enumerate(clean):
+        if on_grid[row]:
+            matrix[row] = v[start : start + cols.size]
+            continue
+        a = int(np.searchsorted(cols, s[0], "left"))
+        b = int(np.searchsorted(cols, s[-1], "right"))
+        if b > a:
+            matrix[row, a:b] = np.interp(cols[a:b], s, v)
+    return matrix
+
+
+def _reduce_block(
+    matrix: np.ndarray, band: str, center: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Centre, low, high and n of each column of one block."""
+    finite = np.isfinite(matrix)
+    full = bool(finite.all())  # the usual block: every curve covers every step
+    n = finite.sum(axis=0)
+    zeroed = matrix if full else np.where(finite, matrix, 0.0)
+    quartiles = center == "median" or band == "iqr"
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if quartiles:
+            q1, mid, q3 = column_quantiles(matrix, (0.25, 0.5, 0.75))
+        if center == "mean":
+            mid = zeroed.sum(axis=0) / n
+        if band == "minmax":
+            low = np.where(finite, matrix, np.inf).min(axis=0)
+            high = np.where(finite, matrix, -np.inf).max(axis=0)
+            low, high = np.where(n > 0, low, np.nan), np.where(n > 0, high, np.nan)
+        elif band == "none":
+            low, high = mid.copy(), mid.copy()
+        elif band == "iqr":
+            low, high = q1, q3
+        else:
+            mean = mid if center == "mean" else zeroed.sum(axis=0) / n
+            deviation = matrix - mean
+            square = (deviation if full else np.where(finite, deviation, 0.0)) ** 2
+            square = square.sum(axis=0)
+            sd = np.where(n > 1, np.sqrt(square / np.maximum(n - 1, 1)), np.nan)
+            half = sd
+            if band in ("sem", "ci95"):
+                half = sd / np.sqrt(np.maximum(n, 1))
+            if band == "ci95":
+                factors = {int(k): t_quantile(0.975, int(k) - 1) for k in np.unique(n) if k > 1}
+                half = half * np.array([factors.get(int(k), np.nan) for k in n])
+            low, high = mid - half, mid + half
+    return mid, low, high, n
 
 
 def curve_band(
@@ -539,61 +828,44 @@ def curve_band(
     """Mean (or median) of several curves with a band, on one step grid.
 
     Args:
-        curves: (steps, values) pairs, e.g. a stepped metric of each replicate.
-        band: ``std``, ``sem``, ``ci95`` (per step, t with n-1 dof), ``minmax`` or ``none``.
+        curves: (steps, values) pairs, e.g. a stepped metric of each replicate, or of
+            every run of a sweep (thousands are fine: the grid is worked through in
+            blocks of :data:`BAND_BLOCK_CELLS` cells).
+        band: ``std``, ``sem``, ``ci95`` (per step, t with n-1 dof), ``iqr`` (first to
+            third quartile, with a median), ``minmax`` or ``none``.
         center: ``mean`` or ``median``.
-        grid: ``union`` (every step any curve has), a number of evenly spaced steps
-            over the overall range (use this for very long curves), or the steps.
+        grid: ``union`` (every step any curve has), ``auto`` (the union, or
+            :data:`AUTO_GRID_POINTS` evenly spaced steps when it has more than
+            :data:`UNION_GRID_LIMIT`), a number of evenly spaced steps over the
+            overall range, or the steps.
 
     A curve contributes to a step inside its own step range (linearly interpolated
     between its points); outside it, it does not count, so ``n`` can vary by step.
+    The std is the sample one (n-1); quartiles and the median interpolate linearly
+    between values, as numpy's defaults do.
     """
-    if band not in ("std", "sem", "ci95", "minmax", "none"):
-        raise ValueError(f"unknown band {band!r}; use std, sem, ci95, minmax or none")
+    if band not in ("std", "sem", "ci95", "iqr", "minmax", "none"):
+        raise ValueError(f"unknown band {band!r}; use std, sem, ci95, iqr, minmax or none")
     if center not in ("mean", "median"):
         raise ValueError(f"unknown centre {center!r}; use mean or median")
     clean = [_clean_curve(s, v) for s, v in curves]
     clean = [(s, v) for s, v in clean if s.size]
-    if isinstance(grid, str):
-        if grid != "union":
-            raise ValueError(f"unknown grid {grid!r}; use 'union', a count or an array")
-        steps = np.unique(np.concatenate([s for s, _ in clean])) if clean else np.zeros(0)
-    elif isinstance(grid, int | np.integer):
-        if not clean:
-            steps = np.zeros(0)
-        else:
-            lo = min(float(s[0]) for s, _ in clean)
-            hi = max(float(s[-1]) for s, _ in clean)
-            steps = np.linspace(lo, hi, int(grid)) if hi > lo else np.array([lo])
-    else:
-        steps = np.asarray(grid, dtype=float)
-    matrix = np.full((len(clean), steps.size), np.nan)
-    for row, (s, v) in enumerate(clean):
-        inside = (steps >= s[0]) & (steps <= s[-1])
-        matrix[row, inside] = np.interp(steps[inside], s, v)
-    n = np.sum(np.isfinite(matrix), axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # steps that no curve covers
-        mid = np.nanmedian(matrix, axis=0) if center == "median" else np.nanmean(matrix, axis=0)
-        if band == "minmax":
-            low, high = np.nanmin(matrix, axis=0), np.nanmax(matrix, axis=0)
-        elif band == "none":
-            low, high = mid.copy(), mid.copy()
-        else:
-            sd = np.where(n > 1, np.nanstd(matrix, axis=0, ddof=1), np.nan)
-            half = sd
-            if band in ("sem", "ci95"):
-                half = sd / np.sqrt(np.maximum(n, 1))
-            if band == "ci95":
-                factors = {int(k): t_quantile(0.975, int(k) - 1) for k in np.unique(n) if k > 1}
-                half = half * np.array([factors.get(int(k), np.nan) for k in n])
-            low, high = mid - half, mid + half
+    steps = _band_grid(clean, grid)
+    mid, low, high = (np.full(steps.size, np.nan) for _ in range(3))
+    n = np.zeros(steps.size, dtype=int)
+    on_grid = [s.size == steps.size and np.array_equal(s, steps) for s, _ in clean]
+    block = max(1, BAND_BLOCK_CELLS // max(len(clean), 1))
+    for start in range(0, steps.size, block):
+        cols = steps[start : start + block]
+        parts = _reduce_block(_fill_block(clean, on_grid, cols, start), band, center)
+        for out, part in zip((mid, low, high, n), parts, strict=True):
+            out[start : start + cols.size] = part
     return CurveBand(
         steps=steps,
         center=mid,
         low=low,
         high=high,
-        n=n.astype(int),
+        n=n,
         center_kind=center,
         band_kind=band,
     )

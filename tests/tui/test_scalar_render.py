@@ -222,3 +222,65 @@ def test_band_edges_are_drawn_faint_under_their_mean() -> None:
     assert "\x1b[2m" not in render_curves(series[:1], 100, 24, color_by="lr")
     assert {int(c) for c in FOREGROUND.findall(frame)} == {PALETTE[0]}  # one colour a group
     assert "\n".join(plain_lines(frame)).count("lr=0.1") == 1  # one legend entry per group
+
+
+def box_chart(**kwargs: object) -> ScalarChart:
+    """Two groups' boxes over three categories; the first box has two outliers."""
+    boxes = np.array(
+        [[1.0, 2.0, 3.0, 4.0, 6.0], [2.0, 3.0, 3.5, 5.0, 7.0], [1.5, 2.5, 3.0, 3.5, 4.5]]
+    )
+    return ScalarChart(
+        kind="box",
+        series=[
+            ScalarSeries(
+                "a",
+                ["x", "y", "z"],
+                boxes[:, 2],
+                n=np.array([9, 9, 9]),
+                box=boxes,
+                outliers=[np.array([9.0, 0.2]), np.zeros(0), np.zeros(0)],
+            ),
+            ScalarSeries(
+                "b",
+                ["x", "y", "z"],
+                boxes[:, 2] + 1,
+                n=np.array([5, 5, 5]),
+                box=boxes + 1,
+                outliers=[np.zeros(0)] * 3,
+            ),
+        ],  # fmt: skip
+        title="score by lr",
+        legend_prefix="g=",
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_box_plot_draws_quartile_boxes_medians_whiskers_and_outliers() -> None:
+    frame = render_scalar(box_chart(), 100, 30)
+    assert_geometry(frame, 100, 30)
+    text = "\n".join(plain_lines(frame))
+    assert "g=a (n=9)" in text and "g=b (n=5)" in text
+    assert text.count("•") == 2  # the two outliers, nothing else drawn as a dot
+    assert text.count("╋") >= 2 * 6  # each box's median meets its sides
+    assert "x" in text and "z" in text.split("\n")[-1]  # the categories label the axis
+    without = box_chart()
+    without.series[0].outliers = None
+    assert "\n".join(plain_lines(render_scalar(without, 100, 30))).count("•") == 0
+    assert_geometry(render_scalar(box_chart(log_y=True), 80, 24), 80, 24)
+
+
+def test_error_bars_may_be_uneven() -> None:
+    """An interquartile range round a median: the bar runs from low to high, not ± err."""
+    chart = ScalarChart(
+        kind="scatter",
+        series=[ScalarSeries("m", [1.0, 2.0], np.array([1.0, 1.0]),
+                             low=np.array([0.9, 0.0]), high=np.array([3.0, 1.1]))],
+    )  # fmt: skip
+    lines = [line for line in plain_lines(render_scalar(chart, 60, 24)) if "└" not in line]
+    tops = [i for i, line in enumerate(lines) if "┬" in line]
+    bottoms = [i for i, line in enumerate(lines) if "┴" in line]
+    (point,) = [i for i, line in enumerate(lines) if "●" in line]  # both at y = 1
+    # the first bar reaches 2 above its point and 0.1 below it; the second 1 below and
+    # 0.1 above (that cap is under its point)
+    assert len(tops) == 1 and point - tops[0] >= 5
+    assert len(bottoms) == 2 and bottoms[0] - point == 1 and bottoms[1] - point >= 5

@@ -177,7 +177,12 @@ class BrowserScreen(Screen[None]):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self.focus_active_pane()  # a click on a tab
 
+    def on_screen_suspend(self) -> None:
+        self._revision_left = self.state.revision
+
     def on_screen_resume(self) -> None:
+        if self.state.revision != getattr(self, "_revision_left", self.state.revision):
+            self.redraw()  # the screen above changed the state (a metric's direction)
         if self.focused is None:  # back from the search dialog or a run
             self.call_after_refresh(self.focus_active_pane)
 

@@ -1,5 +1,6 @@
 """The browser's view of a tree, kept between sessions: scope, filters, sort, columns,
-selection, baseline and plot settings.
+selection, baseline, plot settings and which way each metric is better (where the user
+set it).
 
 Atlas keeps its UI state in the web browser's storage, so a researcher who comes back
 to a sweep finds it as they left it: the experiment they were in, its filter, the
@@ -10,7 +11,10 @@ in the tree itself, which may be shared or read-only.
 
 Restoring is forgiving: whatever no longer fits the tree (an experiment that went away,
 a filter on a field it lost, runs deleted since) is dropped rather than reported, and a
-state file that cannot be read is ignored. Saving never fails the browser either.
+state file that cannot be read is ignored. Saving never fails the browser either. A
+file written before a key existed (``directions``, say) loads as if that key were
+empty, and keys this version does not know are ignored, so old and new versions of the
+browser can share the file.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from metalab.index import QueryError, parse_filter
+from metalab.index.direction import Directions
 from metalab.store.atomic import write_json
 from tui.browser.columns import ALL_KEY
 from tui.browser.state import BrowseState
@@ -57,6 +62,8 @@ class SavedView:
     experiment_filter: list[str] = field(default_factory=list)
     """The experiments list's pills, as typed (``tag:vision``)."""
     plot: dict[str, Any] = field(default_factory=dict)
+    directions: dict[str, str] = field(default_factory=dict)
+    """Metric (short name) -> ``lower`` or ``higher`` is better, where the user set it."""
 
     @classmethod
     def capture(
@@ -73,6 +80,7 @@ class SavedView:
             baseline=state.baseline,
             experiment_filter=list(experiment_filter),
             plot=dataclasses.asdict(plot) if dataclasses.is_dataclass(plot) else {},
+            directions=state.directions.to_json(),
         )
 
     def apply(self, state: BrowseState) -> None:
@@ -94,6 +102,7 @@ class SavedView:
         present = set(table.run_ids.tolist())
         state.selected[:] = [r for r in self.selected if r in present]
         state.baseline = self.baseline if self.baseline in present else None
+        state.directions = Directions.from_json(self.directions)
 
     def apply_plot(self, config: Any) -> None:
         """Restore the plot settings into ``config`` (a PlotConfig), field by field, only

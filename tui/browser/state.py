@@ -1,5 +1,6 @@
 """What the browser is looking at: the experiment in scope, the filter, the sort, the
-selection and the baseline. One object shared by every pane of the browser screen.
+selection, the baseline and which way each metric is better. One object shared by every
+pane of the browser screen.
 
 Panes never change each other; they change this state (through the screen) and the
 screen tells every pane to redraw from it. Keeping it in one plain object is also what
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from metalab.index import Condition, Table, TreeIndex, apply, sort_order
+from metalab.index.direction import Directions
 
 __all__ = ["BrowseState"]
 
@@ -41,6 +43,8 @@ class BrowseState:
     """Bumped on every change, so panes can skip redraws when nothing moved."""
     plot_selection: bool = False
     """The plots tab draws the selected runs (True) or the runs in scope (False)."""
+    directions: Directions = field(default_factory=Directions)
+    """Which way each metric is better, as guessed or as the user set it."""
     clock: Callable[[], float] = time.time
     """The time now, in POSIX seconds, for relative times ("3m ago"); tests pin it."""
 

@@ -1,4 +1,4 @@
-"""Draw scalar charts (scatter, line, bar, histogram) with error bars, with plotext.
+"""Draw scalar charts (scatter, line, bar, histogram, box) with error bars, with plotext.
 
 The plots tab shows one number per run (a metric against a param), usually
 aggregated over replicates: a mean per (group, x) with an error bar and the ``n``
@@ -14,9 +14,14 @@ that land on the same sub-cell are drawn once, and a line of more points than tw
 the columns is reduced to its per-column envelope, so a raw scatter of 10,000 runs
 costs about what a few hundred points cost.
 
-Error bars are vertical strokes with caps, drawn over the points; a series' legend
-entry ends in the ``n`` behind its points (``n=3``, or a range ``n=2-3``).
-Histograms take shared bin edges and one count array per group, stacked.
+Error bars are vertical strokes with caps, drawn over the points, symmetric
+(``err``) or from given ends (``low``/``high``: an interquartile range, a bootstrap
+interval); a series' legend entry ends in the ``n`` behind its points (``n=3``, or a
+range ``n=2-3``). Histograms take shared bin edges and one count array per group,
+stacked. A box plot puts each x in a slot of a categorical axis (groups side by side
+in it, as bars are), and draws each series' :attr:`ScalarSeries.box` rows: a box from
+the first to the third quartile, a heavy line at the median, whiskers with caps, and
+the :attr:`ScalarSeries.outliers` as dots.
 
 A chart may carry markers: vertical lines at given x values (a run's own value over
 the distribution of its experiment, as atlas's "This run" line), drawn over the bars
@@ -61,7 +66,7 @@ __all__ = [
     "render_scalar",
 ]
 
-KINDS = ("scatter", "line", "bar", "histogram")
+KINDS = ("scatter", "line", "bar", "histogram", "box")
 NO_DATA_MESSAGE = "no data to plot"
 
 _MIN_WIDTH = 20
@@ -71,6 +76,7 @@ _LEGEND_SAMPLE = "■"
 _POINT = "●"
 _TOP_CAP = "┬"
 _BOTTOM_CAP = "┴"
+_OUTLIER = "•"
 _HIST_LOG_BASE = -0.15  # log10 of the floor histogram bars start from on a log axis
 MARKER_CHAR = "┃"
 """What a marker line is drawn with (plotext's heavy vertical line)."""
@@ -91,6 +97,15 @@ class ScalarSeries:
     y: np.ndarray
     err: np.ndarray | None = None
     n: np.ndarray | None = None
+    low: np.ndarray | None = None
+    """Lower ends of error bars that are not symmetric (with :attr:`high`; these take
+    the place of :attr:`err`; NaN: no bar)."""
+    high: np.ndarray | None = None
+    box: np.ndarray | None = None
+    """Box plot: a row per x of (whisker low, first quartile, median, third quartile,
+    whisker high); a series without it is drawn as medians (``y``) only."""
+    outliers: Sequence[np.ndarray] | None = None
+    """Box plot: per x, the values beyond the whiskers."""
 
 
 @dataclass(eq=False)
@@ -121,7 +136,7 @@ class ScalarChart:
 
     @property
     def categorical(self) -> bool:
-        return self.categories is not None or self.kind == "bar"
+        return self.categories is not None or self.kind in ("bar", "box")
 
 
 @dataclass
@@ -133,6 +148,8 @@ class _Prepared:
     low: np.ndarray  # error-bar ends in plot units (NaN: no bar)
     high: np.ndarray
     n: np.ndarray | None
+    box: np.ndarray | None = None  # box plot rows (5 columns) in plot units
+    outliers: list[np.ndarray] | None = None
 
 
 def render_scalar(chart: ScalarChart, width: int, height: int) -> str:
@@ -225,17 +242,13 @@ def _prepare_points(chart: ScalarChart) -> tuple[list[_Prepared], list[str] | No
     for i, s in enumerate(chart.series):
         n_points = len(s.x)
         y = np.asarray(s.y, dtype=float).ravel()[:n_points]
-        err = (
-            np.full(y.size, np.nan)
-            if s.err is None
-            else np.asarray(s.err, dtype=float).ravel()[: y.size]
-        )
+        low, high = _bar_ends(s, y)
         counts = None if s.n is None else np.asarray(s.n).ravel()[: y.size]
         if categories is not None:
             x = np.array([slot.get(_category(v), np.nan) for v in list(s.x)[: y.size]], float)
         else:
             x = _numeric(list(s.x)[: y.size])
-        low, high = y - err, y + err
+        box, outliers = _box_rows(chart, s, y)
         ok = np.isfinite(x) & np.isfinite(y)
         if chart.log_x and categories is None:
             ok &= x > 0
@@ -244,12 +257,19 @@ def _prepare_points(chart: ScalarChart) -> tuple[list[_Prepared], list[str] | No
         x, y, low, high = x[ok], y[ok], low[ok], high[ok]
         if counts is not None:
             counts = counts[ok]
+        if box is not None and outliers is not None:
+            box = box[ok]
+            outliers = [o for o, keep in zip(outliers, ok.tolist(), strict=True) if keep]
         if not x.size:
             continue
         if chart.log_x and categories is None:
             x = np.log10(x)
         if chart.log_y:
             floor = float(np.nanmin(np.where(low > 0, low, y)))
+            if box is not None and outliers is not None:
+                floor = min(floor, float(np.nanmin(np.where(box > 0, box, np.inf))))
+                box = np.log10(np.where(box > 0, box, floor))
+                outliers = [np.log10(o[o > 0]) for o in outliers]
             with np.errstate(invalid="ignore", divide="ignore"):
                 low = np.log10(np.where(low > 0, low, floor))
                 high = np.log10(high)
@@ -259,8 +279,39 @@ def _prepare_points(chart: ScalarChart) -> tuple[list[_Prepared], list[str] | No
             x, y, low, high = x[order], y[order], low[order], high[order]
             if counts is not None:
                 counts = counts[order]
-        out.append(_Prepared(s.label, PALETTE[i % len(PALETTE)], x, y, low, high, counts))
+        color = PALETTE[i % len(PALETTE)]
+        out.append(_Prepared(s.label, color, x, y, low, high, counts, box, outliers))
     return out, categories
+
+
+def _bar_ends(s: ScalarSeries, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's error-bar ends (NaN where it has none): ``low``/``high`` when given,
+    else ``y`` -/+ ``err``."""
+    if s.low is not None and s.high is not None:
+        low = np.asarray(s.low, dtype=float).ravel()[: y.size]
+        high = np.asarray(s.high, dtype=float).ravel()[: y.size]
+        return low, high
+    err = (
+        np.full(y.size, np.nan)
+        if s.err is None
+        else np.asarray(s.err, dtype=float).ravel()[: y.size]
+    )
+    return y - err, y + err
+
+
+def _box_rows(
+    chart: ScalarChart, s: ScalarSeries, y: np.ndarray
+) -> tuple[np.ndarray | None, list[np.ndarray] | None]:
+    """A box chart's rows for series ``s`` (a flat box at ``y`` where none is given)."""
+    if chart.kind != "box":
+        return None, None
+    if s.box is None:
+        box = np.repeat(y[:, None], 5, axis=1)
+    else:
+        box = np.asarray(s.box, dtype=float).reshape(-1, 5)[: y.size]
+    outliers = [np.asarray(o, dtype=float) for o in (s.outliers or [])][: y.size]
+    outliers += [np.zeros(0)] * (y.size - len(outliers))
+    return box, outliers
 
 
 def _prepare_histogram(chart: ScalarChart) -> list[_Prepared]:
@@ -303,6 +354,8 @@ def _plot(
 
     if chart.kind == "histogram":
         x_lo, x_hi, y_lo, y_hi = _draw_histogram(fig, chart, prepared)
+    elif chart.kind == "box":
+        x_lo, x_hi, y_lo, y_hi = _draw_boxes(fig, prepared, len(categories or []))
     elif chart.kind == "bar":
         x_lo, x_hi, y_lo, y_hi = _draw_bars(fig, chart, prepared, len(categories or []))
     else:
@@ -443,6 +496,53 @@ def _draw_bars(
             )
             fig.draw(rect)
         _draw_error_bars(fig, p, plt.pixel(foreground=p.color, style="bold"), centres)
+    return -0.5, max(n_categories, 1) - 0.5, y_lo, y_hi
+
+
+def _draw_boxes(
+    fig: Any, prepared: list[_Prepared], n_categories: int
+) -> tuple[float, float, float, float]:
+    """A box per (series, category): whiskers with caps, the quartile box, a heavy
+    median line, outliers as dots; the series side by side in each category's slot."""
+    values = [p.box.ravel() for p in prepared if p.box is not None]
+    values += [o for p in prepared for o in (p.outliers or [])]
+    every = np.concatenate(values) if values else np.zeros(0)
+    every = every[np.isfinite(every)]
+    y_lo, y_hi = _padded(float(every.min()), float(every.max()), 0.06)
+    slot = 0.8 / len(prepared)
+    for g, p in enumerate(prepared):
+        if p.box is None:
+            continue
+        pixel = plt.pixel(foreground=p.color)
+        upright = plt.line(orientation=1, pixel=pixel)
+        across = plt.line(orientation=0, pixel=pixel)
+        median = plt.line(
+            orientation=0, pixel=plt.pixel(foreground=p.color, style="bold"), style="heavy"
+        )
+        half = slot * 0.3
+        centres = p.x - 0.4 + slot * (g + 0.5)
+        for c, row, outliers in zip(
+            centres.tolist(), p.box.tolist(), p.outliers or [], strict=False
+        ):
+            low, q1, mid, q3, high = row
+            if not all(math.isfinite(v) for v in row):
+                continue
+            strokes = [
+                ((c, c), (low, q1), upright),
+                ((c, c), (q3, high), upright),
+                ((c - half / 2, c + half / 2), (low, low), across),
+                ((c - half / 2, c + half / 2), (high, high), across),
+                ((c - half, c - half), (q1, q3), upright),
+                ((c + half, c + half), (q1, q3), upright),
+                ((c - half, c + half), (q1, q1), across),
+                ((c - half, c + half), (q3, q3), across),
+                ((c - half, c + half), (mid, mid), median),
+            ]
+            for xs, ys, marker in strokes:
+                fig.draw(fig.segment(xs, ys, marker=marker))
+            if len(outliers):
+                dots = [float(v) for v in outliers if math.isfinite(v)]
+                fig.draw(fig.signal([c] * len(dots), dots, marker=plt.marker(_OUTLIER, pixel)))
     return -0.5, max(n_categories, 1) - 0.5, y_lo, y_hi
 
 

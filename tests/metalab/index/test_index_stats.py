@@ -9,12 +9,19 @@ import numpy as np
 import pytest
 
 from metalab.index.stats import (
+    ERROR_BARS,
+    ERRORS_FOR,
     aggregate,
     aggregate_table,
     auto_bins,
+    band_for,
+    bootstrap_ci,
+    box_stats,
+    column_quantiles,
     curve_band,
     curve_bands,
     describe,
+    error_for,
     histogram,
     rank,
     t_cdf,
@@ -65,7 +72,7 @@ def test_describe_matches_numpy() -> None:
 
 
 @pytest.mark.parametrize("agg", ["mean", "median", "min", "max", "count"])
-@pytest.mark.parametrize("error", ["none", "std", "sem", "ci95"])
+@pytest.mark.parametrize("error", ["none", "std", "sem", "ci95", "iqr", "boot95"])
 def test_aggregate_table_against_numpy(trees: Path, agg: str, error: str) -> None:
     table = TreeIndex(trees).table("toy:1")
     plot = aggregate_table(
@@ -74,6 +81,11 @@ def test_aggregate_table_against_numpy(trees: Path, agg: str, error: str) -> Non
     assert [s.group for s in plot.series] == ["adam", "sgd"]  # first seen order for text
     assert not plot.categorical_x
     assert plot.title == f"{agg}(final_loss) vs lr (by optimizer)"
+    # the bar drawn is one that fits the aggregate: a mean's bar never goes round a median
+    drawn = error_for(agg, error)
+    assert plot.error == drawn and drawn in ERRORS_FOR[agg]
+    if agg in ("min", "max", "count"):
+        assert drawn == "none"
     reducers = {"mean": np.mean, "median": np.median, "min": np.min, "max": np.max, "count": len}
     for series in plot.series:
         expected_x = [lr for lr in (0.01, 0.1, 1.0) if _ys(table, series.group, lr).size]
@@ -85,20 +97,82 @@ def test_aggregate_table_against_numpy(trees: Path, agg: str, error: str) -> Non
             rows = {table.rows[i].run_id for i in point.rows}
             assert len(rows) == ys.size
             sd = np.std(ys, ddof=1)
-            want = {
-                "none": math.nan,
+            half = {
                 "std": sd,
                 "sem": sd / np.sqrt(ys.size),
                 "ci95": t_quantile(0.975, ys.size - 1) * sd / np.sqrt(ys.size),
-            }[error]
-            if math.isnan(want):
+            }.get(drawn, math.nan)
+            if drawn == "iqr":
+                q1, q3 = np.percentile(ys, [25, 75])
                 assert math.isnan(point.err)
+                assert (point.low, point.high) == pytest.approx((q1, q3))
+                assert point.low <= point.y <= point.high
+            elif drawn == "boot95":
+                assert (point.low, point.high) == pytest.approx(_bootstrap_median(ys))
+                assert point.low <= point.y <= point.high
+            elif math.isnan(half):
+                assert math.isnan(point.err)
+                assert point.low == point.high == point.y  # no bar
             else:
-                assert point.err == pytest.approx(want)
-                assert (point.low, point.high) == pytest.approx((point.y - want, point.y + want))
+                assert point.err == pytest.approx(half)
+                assert (point.low, point.high) == pytest.approx((point.y - half, point.y + half))
     # sgd at lr=1.0 always failed: no point there
     sgd = next(s for s in plot.series if s.group == "sgd")
     assert 1.0 not in sgd.xs
+
+
+def _bootstrap_median(ys: np.ndarray, resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """The documented bootstrap, written out with numpy in one draw."""
+    picks = np.random.default_rng(seed).integers(0, ys.size, size=(resamples, ys.size))
+    medians = np.median(ys[picks], axis=1)
+    lo, hi = np.percentile(medians, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def test_error_bars_fit_their_aggregate() -> None:
+    assert error_for("mean", "ci95") == "ci95"
+    assert error_for("median", "ci95") == "boot95" and error_for("median", "std") == "iqr"
+    assert error_for("mean", "iqr") == "std" and error_for("mean", "boot95") == "ci95"
+    assert {error_for(a, e) for a in ("min", "max", "count", "none") for e in ERROR_BARS} == {
+        "none"
+    }
+    assert band_for("median", "ci95") == "iqr" and band_for("mean", "iqr") == "std"
+    assert band_for("median", "minmax") == "minmax"
+
+
+def test_bootstrap_ci_of_the_median_is_seeded() -> None:
+    rng = np.random.default_rng(7)
+    values = rng.lognormal(0.0, 1.0, 301)
+    first = bootstrap_ci(values)
+    assert first == bootstrap_ci(values)  # the same data, the same interval
+    assert first == pytest.approx(_bootstrap_median(values))
+    lo, hi = first
+    assert lo < np.median(values) < hi
+    # drawn in blocks of rows when n is large: the same numbers as one draw
+    big = rng.normal(size=5000)
+    assert bootstrap_ci(big, resamples=500) == pytest.approx(_bootstrap_median(big, 500))
+    assert bootstrap_ci(values, seed=1) != first
+    assert all(math.isnan(v) for v in bootstrap_ci([1.0]))
+
+
+def test_box_stats_against_numpy() -> None:
+    values = np.array([1.0, 2.0, 2.5, 3.0, 3.2, 3.5, 4.0, 4.1, 30.0, -12.0, np.nan])
+    box = box_stats(values)
+    finite = values[np.isfinite(values)]
+    q1, med, q3 = np.percentile(finite, [25, 50, 75])
+    assert (box.n, box.q1, box.median, box.q3) == (10, q1, med, q3)
+    reach = 1.5 * (q3 - q1)
+    inside = finite[(finite >= q1 - reach) & (finite <= q3 + reach)]
+    assert (box.whisker_low, box.whisker_high) == (inside.min(), inside.max()) == (1.0, 4.1)
+    assert sorted(box.outliers.tolist()) == [-12.0, 30.0]
+    flat = box_stats([2.0, 2.0, 2.0])
+    assert flat.whisker_low == flat.whisker_high == 2.0 and not flat.outliers.size
+    assert box_stats([]).n == 0
+    # aggregated with boxes: one box per (group, x), its median the point
+    series = aggregate([1, 1, 1, 1, 2], [1.0, 2.0, 3.0, 40.0, 5.0], boxes=True, agg="median")
+    first = series[0].points[0]
+    assert first.box is not None and first.y == first.box.median == 2.5
+    assert first.box.outliers.tolist() == [40.0]
 
 
 def _ys(table, optimizer, lr) -> np.ndarray:
@@ -179,6 +253,78 @@ def test_curve_band_on_a_grid_and_by_group() -> None:
     assert list(bands) == [0.1, 0.01]
     np.testing.assert_allclose(bands[0.1].high - bands[0.1].low, 1.0, atol=1e-9)
     assert bands[0.01].n.max() == 1
+
+
+def test_column_quantiles_match_nanquantile() -> None:
+    rng = np.random.default_rng(3)
+    matrix = rng.normal(size=(57, 40))
+    matrix[rng.random(matrix.shape) < 0.3] = np.nan
+    matrix[:, 5] = np.nan  # a step no curve covers
+    matrix[:, 6] = np.nan
+    matrix[3, 6] = 1.5  # a step one curve covers
+    got = column_quantiles(matrix, (0.25, 0.5, 0.75))
+    with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning):
+        want = np.nanquantile(matrix, [0.25, 0.5, 0.75], axis=0)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, w, equal_nan=True)
+
+
+def test_median_curve_band_with_its_interquartile_range() -> None:
+    rng = np.random.default_rng(11)
+    x = np.arange(50)
+    curves = [(x, rng.normal(size=50)) for _ in range(9)] + [(x[:20], rng.normal(size=20))]
+    band = curve_band(curves, band="iqr", center="median")
+    matrix = np.full((10, 50), np.nan)
+    for row, (s, v) in enumerate(curves):
+        matrix[row, : s.size] = v
+    q1, med, q3 = np.nanpercentile(matrix, [25, 50, 75], axis=0)
+    np.testing.assert_allclose(band.center, med)
+    np.testing.assert_allclose(band.low, q1)
+    np.testing.assert_allclose(band.high, q3)
+    assert band.n.tolist() == [10] * 20 + [9] * 30
+    with pytest.raises(ValueError, match="unknown band"):
+        curve_band(curves, band="boot")
+
+
+def test_curve_band_over_thousands_of_curves_in_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thousands of curves: the grid is worked through in blocks of columns, and the
+    numbers are numpy's over the whole matrix at once."""
+    import metalab.index.stats as stats
+
+    rng = np.random.default_rng(5)
+    steps = np.arange(0, 300, 3)
+    curves = [(steps, rng.normal(k % 7, 1.0, steps.size)) for k in range(3000)]
+    curves.append((np.arange(0, 301, 10), rng.normal(size=31)))  # other steps: interpolated
+    monkeypatch.setattr(stats, "BAND_BLOCK_CELLS", 50_000)  # 16 columns a block
+    band = curve_band(curves, band="ci95", grid="auto")
+    grid = np.union1d(steps, np.arange(0, 301, 10))
+    np.testing.assert_array_equal(band.steps, grid)
+    matrix = np.vstack(
+        [np.where((grid >= s[0]) & (grid <= s[-1]), np.interp(grid, s, v), np.nan)
+         for s, v in curves]
+    )  # fmt: skip
+    n = np.isfinite(matrix).sum(axis=0)
+    np.testing.assert_array_equal(band.n, n)
+    np.testing.assert_allclose(band.center, np.nanmean(matrix, axis=0), rtol=1e-10)
+    assert n[-1] == 1  # step 300: only the last curve reaches it, no band there
+    t = np.array([t_quantile(0.975, k - 1) if k > 1 else np.nan for k in n])
+    with pytest.warns(RuntimeWarning):
+        sd = np.nanstd(matrix, axis=0, ddof=1)
+    half = t * sd / np.sqrt(n)
+    np.testing.assert_allclose(band.high - band.center, half, rtol=1e-9, equal_nan=True)
+    median = curve_band(curves, band="iqr", center="median", grid="auto")
+    np.testing.assert_allclose(median.center, np.nanmedian(matrix, axis=0))
+
+
+def test_auto_grid_falls_back_to_evenly_spaced_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    import metalab.index.stats as stats
+
+    monkeypatch.setattr(stats, "UNION_GRID_LIMIT", 100)
+    monkeypatch.setattr(stats, "AUTO_GRID_POINTS", 50)
+    curves = [(np.arange(k, 1000, 7), np.ones(len(range(k, 1000, 7)))) for k in range(7)]
+    band = curve_band(curves, grid="auto")
+    assert band.steps.size == 50 and band.steps[0] == 0 and band.steps[-1] == 999
+    np.testing.assert_allclose(band.center, 1.0)
 
 
 def test_curve_band_from_the_tree_replicates(lib_tree: Path) -> None:

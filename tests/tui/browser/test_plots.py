@@ -152,6 +152,9 @@ async def test_mean_with_ci95_bars_and_n_match_numpy(curve_fit: Path) -> None:
 
 
 async def test_aggregates_cycle_and_match_numpy(curve_fit: Path) -> None:
+    """Each aggregate's points match numpy, and its error bars are the ones that fit it:
+    std asked for becomes the interquartile range round a median, and a min, max or
+    count has none (the control says n/a and the key is disabled)."""
     app = BrowserApp(curve_fit)
     reducers = {
         "median": np.median,
@@ -163,23 +166,136 @@ async def test_aggregates_cycle_and_match_numpy(curve_fit: Path) -> None:
         pane = await open_plots(pilot)
         await pilot.press("e")  # std bars
         expected = by_group_and_x(records(curve_fit), "learning_rate", "final_loss", "n_iterations")
+        error_select = pane.query_one("#plot-error", Select)
         for agg, reduce in reducers.items():
             await pilot.press("a")
             await settle(pilot)
             assert pane.config.agg == agg
-            points = chart_points(chart_of(app))
+            chart = chart_of(app)
+            points = chart_points(chart)
+            bars = {
+                (s.label, x): (lo, hi)
+                for s in chart.series
+                if s.low is not None and s.high is not None
+                for x, lo, hi in zip(s.x, s.low, s.high, strict=True)
+            }
             for (group, lr), values in expected.items():
                 y, err, n = points[(str(group), lr)]
                 assert y == pytest.approx(float(reduce(values)), rel=1e-12)
-                if agg == "count":
-                    assert math.isnan(err)  # no error bars around a count
-                else:
-                    assert err == pytest.approx(np.std(values, ddof=1), rel=1e-9)
+                assert math.isnan(err)  # no mean's std round any of these
+                if agg == "median":
+                    q1, q3 = np.percentile(values, [25, 75])
+                    assert bars[(str(group), lr)] == pytest.approx((q1, q3), rel=1e-12)
+            if agg == "median":
+                assert pane.config.error_drawn == "iqr" and error_select.value == "iqr"
+                assert "interquartile range" in chart.title
+                assert pane.check_action("cycle_error", ()) is True
+            else:
+                assert not bars and "±" not in chart.title
+                assert error_select.value == "n/a" and error_select.disabled
+                assert pane.check_action("cycle_error", ()) is None  # shown disabled
+                assert f"no error bars around a {agg}" in pane.status
         await pilot.press("a")  # none: one point per run
         await settle(pilot)
         assert pane.config.agg == "none"
         assert sum(len(s.y) for s in chart_of(app).series) == 18
         assert all(set(s.n.tolist()) == {1} for s in chart_of(app).series)  # type: ignore[union-attr]
+        await pilot.press("a")  # back to the mean: the std asked for is drawn again
+        await settle(pilot)
+        assert pane.config.agg == "mean" and pane.config.error_drawn == "std"
+        assert "± std" in chart_of(app).title
+
+
+async def test_median_with_interquartile_range_and_bootstrap_bars(curve_fit: Path) -> None:
+    """Round a median: the interquartile range, then a bootstrap 95% CI of the median
+    (seeded: the same bars every time), each in the chart and the table of points."""
+    app = BrowserApp(curve_fit)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_plots(pilot)
+        for _ in range(10):  # group by none: 6 runs per learning rate
+            await pilot.press("g")
+            await settle(pilot)
+            if pane.config.group is None:
+                break
+        assert pane.config.group is None
+        await pilot.press("a", "e")  # median; its first bar, the interquartile range
+        await settle(pilot)
+        assert (pane.config.agg, pane.config.error_drawn) == ("median", "iqr")
+        recs = records(curve_fit)
+        by_lr = {
+            lr: np.array(
+                [r["metrics"]["final_loss"] for r in recs
+                 if r["params_resolved"]["learning_rate"] == lr]
+            )
+            for lr in LRS
+        }  # fmt: skip
+        (series,) = chart_of(app).series
+        assert series.low is not None and series.high is not None
+        for x, y, lo, hi in zip(series.x, series.y, series.low, series.high, strict=True):
+            q1, med, q3 = np.percentile(by_lr[x], [25, 50, 75])
+            assert (y, lo, hi) == pytest.approx((med, q1, q3), rel=1e-12)
+        table = pane.query_one("#plot-points", DataTable)
+        assert [str(c.label) for c in table.ordered_columns][3] == "q1 – q3"
+        q1, q3 = np.percentile(by_lr[LRS[0]], [25, 75])
+        lo_text, hi_text = table.get_row_at(0)[3].split(" – ")
+        assert (float(lo_text), float(hi_text)) == pytest.approx((q1, q3), rel=1e-3)
+        await pilot.press("e")  # the bootstrap CI of the median
+        await settle(pilot)
+        assert pane.config.error_drawn == "boot95"
+        chart = chart_of(app)
+        assert "bootstrap 95% CI" in chart.title
+        (series,) = chart.series
+        for x, y, lo, hi in zip(series.x, series.y, series.low, series.high, strict=True):
+            values = by_lr[x]
+            picks = np.random.default_rng(0).integers(0, values.size, (2000, values.size))
+            want = np.percentile(np.median(values[picks], axis=1), [2.5, 97.5])
+            assert (lo, hi) == pytest.approx(tuple(want), rel=1e-12)
+            assert lo <= y <= hi
+        first = [(lo, hi) for lo, hi in zip(series.low, series.high, strict=True)]
+        await pilot.press("e", "e", "e")  # none, iqr, boot95 again: the same bars
+        await settle(pilot)
+        (again,) = chart_of(app).series
+        assert list(zip(again.low, again.high, strict=True)) == first
+
+
+async def test_box_plot_of_a_metric_against_a_param_by_group(curve_fit: Path) -> None:
+    """``k`` reaches the box plot: per (group, x) the median, quartiles, whiskers at
+    1.5 IQR and outliers, as numpy has them, in the chart and the table of points."""
+    app = BrowserApp(curve_fit)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_plots(pilot)
+        await pilot.press("k", "k", "k", "k")  # scatter, line, bar, histogram, box
+        await settle(pilot)
+        assert pane.config.kind == "box"
+        chart = chart_of(app)
+        assert chart.kind == "box" and chart.categorical
+        assert "median, quartiles, whiskers at 1.5 IQR, outliers" in chart.title
+        assert [s.label for s in chart.series] == [str(i) for i in ITERATIONS]
+        expected = by_group_and_x(records(curve_fit), "learning_rate", "final_loss", "n_iterations")
+        seen = 0
+        for s in chart.series:
+            assert s.box is not None and s.outliers is not None
+            for x, row, outliers in zip(s.x, s.box, s.outliers, strict=True):
+                values = np.asarray(expected[(int(s.label), x)])
+                q1, med, q3 = np.percentile(values, [25, 50, 75])
+                reach = 1.5 * (q3 - q1)
+                inside = values[(values >= q1 - reach) & (values <= q3 + reach)]
+                want = (inside.min(), q1, med, q3, inside.max())
+                assert tuple(row) == pytest.approx(want, rel=1e-12)
+                assert sorted(outliers.tolist()) == sorted(set(values) - set(inside))
+                seen += 1
+        assert seen == len(LRS) * len(ITERATIONS)
+        # aggregates and error bars do not apply to a box plot: their keys are disabled
+        assert pane.check_action("cycle_agg", ()) is None
+        assert pane.check_action("cycle_error", ()) is None
+        table = pane.query_one("#plot-points", DataTable)
+        assert [str(c.label) for c in table.ordered_columns] == [
+            "n_iterations", "learning_rate", "median", "q1 – q3", "whiskers", "outliers", "n",
+        ]  # fmt: skip
+        assert table.row_count == len(LRS) * len(ITERATIONS)
+        await pilot.press("k")  # and round to the scatter again
+        await settle(pilot)
+        assert pane.config.kind == "scatter"
 
 
 async def test_group_by_cycles_and_none_pools_the_groups(curve_fit: Path) -> None:

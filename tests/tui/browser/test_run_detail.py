@@ -18,6 +18,7 @@ from textual.geometry import Region
 
 import metalab
 from metalab.index import TreeIndex
+from metalab.index.direction import default_lower_is_better
 from tui.browser import run_detail
 from tui.browser.app import BrowserApp, BrowserScreen
 from tui.browser.run_detail import (
@@ -25,7 +26,6 @@ from tui.browser.run_detail import (
     RunDetailScreen,
     RunLog,
     format_duration,
-    lower_is_better,
     metric_places,
     status_headline,
 )
@@ -183,7 +183,7 @@ async def test_metric_rank_and_percentile_match_numpy(probe: Path, wait_until):
         for name in ("final_loss", "accuracy", "train_time"):
             values = np.array([r.metrics[name] for r in results if name in r.metrics])
             mine = run.metrics[name]
-            if lower_is_better(name):
+            if default_lower_is_better(name):
                 k = 1 + int((values < mine).sum())
             else:
                 k = 1 + int((values > mine).sum())

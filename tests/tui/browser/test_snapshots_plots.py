@@ -1,9 +1,10 @@
 """Snapshots of the plots tab on the seed's curve_fit tree (pytest-textual-snapshot).
 
-Three views: the scalar chart aggregated over replicates with ci95 error bars (preset
-F8), a histogram whose groups share bins, and curves grouped by learning rate as a
-mean with a band. Every number shown comes from fixed seeds; the one thing that varies
-between runs, the tree's path in the header, is replaced before the picture is taken.
+Five views: the scalar chart aggregated over replicates with ci95 error bars (preset
+F8), the median with its interquartile range as bars, a box plot, a histogram whose
+groups share bins, and curves grouped by learning rate as a mean with a band. Every
+number shown comes from fixed seeds; the one thing that varies between runs, the
+tree's path in the header, is replaced before the picture is taken.
 Update the SVGs only after looking at them, with the pinned versions.
 """
 
@@ -55,3 +56,11 @@ def test_histogram_with_groups_sharing_bins(snap_compare: Compare, app: BrowserA
 
 def test_curves_grouped_with_a_band(snap_compare: Compare, app: BrowserApp) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=showing("m", "o", "Y"))
+
+
+def test_scalar_median_with_interquartile_range(snap_compare: Compare, app: BrowserApp) -> None:
+    assert snap_compare(app, terminal_size=SIZE, run_before=showing("a", "e"))
+
+
+def test_box_plot_by_group(snap_compare: Compare, app: BrowserApp) -> None:
+    assert snap_compare(app, terminal_size=SIZE, run_before=showing("k", "k", "k", "k"))

@@ -4,7 +4,9 @@ Why a module of its own: the comparison is a pure function of the runs
 (:func:`build_compare`): one :class:`CompareRow` a field (status, the union of the
 parameters, metrics and derived metrics, the duration, the artifacts), whether its
 values differ, each numeric value's delta to the baseline and whether that delta is
-better (lower is better for losses, errors and times; parameters have no better or
+better (which way is better is the browser's
+:class:`~metalab.index.direction.Directions`: guessed from the name, lower for losses,
+errors, times and counts, unless the user set it; parameters have no better or
 worse). It is tested without a widget; :class:`~tui.browser.compare.tab.ComparePane` only
 draws a :class:`CompareModel` with the texts of :func:`value_text`,
 :func:`format_delta` and :func:`run_label`.
@@ -18,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from metalab.index import RunRow, format_cell
-from tui.browser.run_detail import format_duration, lower_is_better
+from metalab.index.direction import Directions
+from tui.browser.run_detail import format_duration
 from tui.plotting.render import format_value
 
 __all__ = [
@@ -54,6 +57,9 @@ class CompareRow:
     """Value minus the baseline's, for numeric cells that differ from it (else None)."""
     better: list[bool | None] = field(default_factory=list)
     """Whether each delta is an improvement (None: no delta, or no better/worse)."""
+    lower_better: bool | None = None
+    """For numeric metrics, derived metrics and timing: whether lower is better (None: a
+    row with no better or worse, parameters, bools and text)."""
 
     def differs_from_baseline(self, j: int, baseline: int) -> bool:
         return not _same(self.values[j], self.values[baseline])
@@ -101,9 +107,13 @@ def _same(a: Any, b: Any) -> bool:
         return repr(a) == repr(b)
 
 
-def build_compare(runs: Sequence[RunRow], baseline: str | None = None) -> CompareModel:
+def build_compare(
+    runs: Sequence[RunRow], baseline: str | None = None, directions: Directions | None = None
+) -> CompareModel:
     """The compare table of ``runs`` with deltas against ``baseline`` (a run id; the
-    first run when None or not among them)."""
+    first run when None or not among them), better or worse as ``directions`` says
+    (default: guessed from the names)."""
+    directions = directions or Directions()
     runs = list(runs)
     ids = [r.run_id for r in runs]
     base = ids.index(baseline) if baseline in ids else 0
@@ -143,7 +153,9 @@ def build_compare(runs: Sequence[RunRow], baseline: str | None = None) -> Compar
         values = row.values
         row.differs = any(not _same(v, values[0]) for v in values[1:])
         ranked = row.section in ("Metrics", "Derived", "Timing")
-        lower = lower_is_better(row.label)
+        lower = directions.lower_is_better(row.key)
+        numeric = any(_number(v) is not None for v in values)
+        row.lower_better = lower if ranked and numeric else None
         row.deltas, row.better = [], []
         b = _number(values[base]) if values else None
         for j, value in enumerate(values):

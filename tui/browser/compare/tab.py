@@ -9,8 +9,9 @@ quick, so it is here too:
 * every row whose values are not all equal is marked, and each cell that differs
   from the baseline's is highlighted, numbers or not;
 * numeric cells carry their delta to the baseline, green when better and red when
-  worse (lower is better for names with loss, error, time or duration in them;
-  parameters have no better or worse, so their deltas stay neutral);
+  worse (which way is better is marked ↓ or ↑ by the field, guessed from its name
+  unless set, and ``r`` turns it round for the row under the cursor; parameters
+  have no better or worse, so their deltas stay neutral);
 * ``d`` keeps only the rows that differ;
 * Enter on a run's cell of an artifact row opens that artifact in its viewer
   (:class:`~tui.browser.compare.artifact_preview.ArtifactPreviewScreen`);
@@ -94,6 +95,14 @@ class ComparePane(BrowserPane):
             id="compare-next-curve",
             tooltip="Overlay another stepped metric or 1-D artifact",
         ),
+        Binding(
+            "r",
+            "flip_direction",
+            "Better ↑/↓",
+            show=False,
+            id="compare-direction",
+            tooltip="Turn round which way the metric under the cursor is better",
+        ),
         Binding("l", "log_y", "Log y", show=False, id="compare-log-y"),
     ]
 
@@ -169,7 +178,8 @@ class ComparePane(BrowserPane):
         self._stale = False
         runs = self._runs()
         baseline = self.state.baseline
-        signature = (tuple(map(id, runs)), baseline, self.only_differing)
+        chosen = tuple(sorted(self.state.directions.chosen.items()))
+        signature = (tuple(map(id, runs)), baseline, self.only_differing, chosen)
         if signature == self._signature:
             return
         self._signature = signature
@@ -186,7 +196,7 @@ class ComparePane(BrowserPane):
             self.model = None
             self.shown_rows = []
             return
-        self.model = build_compare(runs, baseline)
+        self.model = build_compare(runs, baseline, self.state.directions)
         self._draw_table()
         self._load_curves_if_needed()
 
@@ -249,9 +259,12 @@ class ComparePane(BrowserPane):
 
     @staticmethod
     def _label(row: CompareRow, colours: dict[str, str]) -> Text:
+        arrow = "" if row.lower_better is None else (" ↓" if row.lower_better else " ↑")
         if row.differs:
-            return Text.assemble(("≠ ", f"bold {colours['warning']}"), (row.label, "bold"))
-        return Text.assemble("  ", row.label)
+            return Text.assemble(
+                ("≠ ", f"bold {colours['warning']}"), (row.label, "bold"), (arrow, "dim")
+            )
+        return Text.assemble("  ", row.label, (arrow, "dim"))
 
     def _cells(self, row: CompareRow, colours: dict[str, str]) -> list[Text]:
         model = self.model
@@ -363,6 +376,20 @@ class ComparePane(BrowserPane):
     def action_only_differing(self) -> None:
         self.only_differing = not self.only_differing
         self.refresh_view()
+
+    def action_flip_direction(self) -> None:
+        """The metric under the cursor is better the other way now (on every screen)."""
+        table = self.query_one("#compare-table", DataTable)
+        if self.model is None or not table.row_count:
+            return
+        key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        row = next((r for r in self.model.rows if r.key == key), None)
+        if row is None or row.lower_better is None:
+            self.notify("move the cursor to a metric's row first", timeout=3)
+            return
+        lower = self.state.directions.flip(row.key)
+        self.notify(f"{row.label}: {'lower' if lower else 'higher'} is better")
+        self.post_message(StateChanged("direction"))
 
     def action_next_curve(self) -> None:
         if not self.curve_options:

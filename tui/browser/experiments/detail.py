@@ -7,6 +7,8 @@ metric over the experiment's runs, and its manifest history's viewer.
   cycles the field with ``d``. As on atlas, a bar leads to its runs: a click on it, or
   ``<``/``>`` to pick a bin (drawn in another colour) and ``o``, posts :class:`BinChosen`
   with the run ids in that bin.
+  With the browser's :class:`~metalab.index.direction.Directions`, the title names the
+  best run of the field (lowest or highest, as the field's direction says).
   The run detail's Metrics tab shows it too, for one run (``show(..., this_run=...)``):
   a marker line at that run's value and "this run: v (bin b of B)" in the footer, as
   atlas's run page does; there it is made with ``drill_down=False``, since that screen
@@ -35,6 +37,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from metalab.index import Table, format_cell
+from metalab.index.direction import Directions
 from metalab.index.stats import Histogram, histogram
 from tui.plotting.scalar import ScalarChart, ScalarSeries
 from tui.widgets.scalar_plot import ScalarPlot
@@ -97,6 +100,14 @@ class Distribution:
             return None
         i = int(at[0])
         return float(self.values[i]), int(self.hist.bin_of[i])
+
+    def best(self, lower: bool) -> tuple[str, float] | None:
+        """The best run's id and value: the lowest value when ``lower``, else the
+        highest (the first in the tree's order on a tie); None without values."""
+        if not self.values.size:
+            return None
+        i = int(np.argmin(self.values) if lower else np.argmax(self.values))
+        return str(self.run_ids[i]), float(self.values[i])
 
     def run_text(self, run_id: str) -> str | None:
         """``this run: 0.0022 (bin 1 of 6)`` for run ``run_id`` (None: not in here)."""
@@ -190,9 +201,11 @@ class DistributionView(Vertical):
         *,
         this_run: str | None = None,
         note: str | None = None,
+        directions: Directions | None = None,
     ) -> None:
         """Show field ``name`` of ``table`` (None: say ``note``, or that there is nothing
-        to show), with a marker at run ``this_run``'s value when given."""
+        to show), with a marker at run ``this_run``'s value when given; with
+        ``directions``, the field's best run in the title."""
         title = self.query_one("#distribution-title", Static)
         plot = self.query_one("#distribution-plot", ScalarPlot)
         footer = self.query_one("#distribution-footer", Static)
@@ -219,6 +232,11 @@ class DistributionView(Vertical):
         out.append(f"  {label}", style="bold")
         if n_fields > 1:
             out.append(f"   (d: next of {n_fields} fields)", style="dim")
+        best = dist.best(directions.lower_is_better(name)) if directions is not None else None
+        if best is not None and directions is not None:
+            way = "lowest" if directions.lower_is_better(name) else "highest"
+            out.append(f"   best ({way}): ", style="dim")
+            out.append(f"{best[0][:8]} = {format_cell(best[1])}", style="bold")
         title.update(out)
         plot.display = True
         self._draw()

@@ -214,6 +214,7 @@ class ExperimentsPane(BrowserPane):
             self.descending,
             self.state.experiment,
             int(now // 30),  # relative times age
+            tuple(sorted(self.state.directions.chosen.items())),  # the best run shown
         )
         if view == self._view and changes is None:
             return  # another pane's change: nothing here moved
@@ -317,7 +318,8 @@ class ExperimentsPane(BrowserPane):
             return
         summary = self._summaries.get(key) if key else None
         filtered = bool(self.terms or self.typed)
-        view = (key, id(summary), filtered, int(self.state.clock() // 30))
+        chosen = tuple(sorted(self.state.directions.chosen.items()))
+        view = (key, id(summary), filtered, int(self.state.clock() // 30), chosen)
         if view == self._detail_view:
             return
         self._detail_view = view
@@ -343,7 +345,7 @@ class ExperimentsPane(BrowserPane):
         else:
             i = 0
         self.distribution_field = fields[i]
-        view.show(table, fields[i], len(fields))
+        view.show(table, fields[i], len(fields), directions=self.state.directions)
 
     # -- filter --------------------------------------------------------------------------------
 

@@ -4,7 +4,11 @@ through, and how the keys step through them.
 Why a module of its own: the tab's keys, its controls and its presets all change this
 one object, and the pane draws from it; keeping the settings and their stepping logic
 out of the widget lets each be read (and tested) without a terminal. The aggregates and
-error bars offered are those :mod:`metalab.index.stats` computes. What the tab shares with
+error bars offered are those :mod:`metalab.index.stats` computes, and ``e`` offers only
+the bars that fit the aggregate (:data:`~metalab.index.stats.ERRORS_FOR`): std, sem,
+ci95 around a mean, iqr or a bootstrap CI around a median, none around a min, max or
+count. In curves mode ``a`` switches the centre line between mean and median, and ``e``
+cycles the bands that fit it (:data:`~metalab.index.stats.BANDS_FOR`). What the tab shares with
 the other tabs (scope, filter, selection) is not here but in
 :class:`~tui.browser.state.BrowseState`.
 """
@@ -15,20 +19,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from metalab.index.stats import AGGREGATES, ERROR_BARS
+from metalab.index.stats import AGGREGATES, BANDS_FOR, ERRORS_FOR, band_for, error_for
 from tui.browser.plots.scope import PresetFields
 from tui.plotting.scalar import KINDS
 
 __all__ = [
     "BANDS",
     "BINS",
+    "CENTERS",
     "LAYOUTS",
     "SMOOTHING",
     "PlotConfig",
     "cycle",
 ]
 
-BANDS = ("ci95", "std", "sem", "none")
+BANDS = ("ci95", "std", "sem", "iqr", "minmax", "none")
+"""Every curve band; those offered depend on the centre line (:data:`BANDS_FOR`)."""
+CENTERS = ("mean", "median")
 SMOOTHING = (0.0, 0.6, 0.9, 0.99)
 BINS: tuple[int | None, ...] = (None, 5, 10, 20, 30, 50)
 LAYOUTS = ("overlay", "grouped")
@@ -73,6 +80,8 @@ class PlotConfig:
     curve_group: str | None = None
     """Curves: the param colouring the overlay, or grouping the bands."""
     band: str = "ci95"
+    curve_center: str = "mean"
+    """Curves, grouped: the centre line, ``mean`` or ``median``."""
     smoothing: float = 0.0
     curve_log_y: bool = False
 
@@ -102,14 +111,34 @@ class PlotConfig:
         self.kind = cycle(KINDS, self.kind)
 
     def cycle_agg(self) -> None:
-        self.agg = cycle(AGGREGATES, self.agg)
+        """The next aggregate, or in curves mode the other centre line."""
+        if self.mode == "curves":
+            self.curve_center = cycle(CENTERS, self.curve_center)
+        else:
+            self.agg = cycle(AGGREGATES, self.agg)
+
+    @property
+    def error_drawn(self) -> str:
+        """The error bar the chart draws: :attr:`error`, or the one that fits :attr:`agg`."""
+        return error_for(self.agg, self.error)
+
+    @property
+    def errors_offered(self) -> tuple[str, ...]:
+        """The error bars that fit :attr:`agg` (just ``none``: error bars do not apply)."""
+        return ERRORS_FOR.get(self.agg, ("none",))
+
+    @property
+    def band_drawn(self) -> str:
+        """The curve band drawn: :attr:`band`, or the one that fits the centre line."""
+        return band_for(self.curve_center, self.band)
 
     def cycle_error(self) -> None:
-        """The next error bar, or in curves mode the next band."""
+        """The next error bar that fits the aggregate, or in curves mode the next band
+        that fits the centre line."""
         if self.mode == "curves":
-            self.band = cycle(BANDS, self.band)
-        else:
-            self.error = cycle(ERROR_BARS, self.error)
+            self.band = cycle(BANDS_FOR[self.curve_center], self.band_drawn)
+        elif len(self.errors_offered) > 1:
+            self.error = cycle(self.errors_offered, self.error_drawn)
 
     def cycle_group(self, fields: Sequence[str]) -> None:
         """Group by the next of ``fields`` (params only, in curves mode), or by none; a

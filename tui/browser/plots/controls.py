@@ -18,16 +18,39 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Checkbox, Label, Select, Static
 
-from metalab.index.stats import AGGREGATES, ERROR_BARS
-from tui.browser.plots.config import BANDS, BINS, LAYOUTS, SMOOTHING, PlotConfig
+from metalab.index.stats import AGGREGATES, BANDS_FOR
+from tui.browser.plots.config import BINS, CENTERS, LAYOUTS, SMOOTHING, PlotConfig
 from tui.browser.plots.curves import CurveSource
 from tui.browser.plots.scope import short_name
 from tui.plotting.scalar import KINDS
 
-__all__ = ["NONE", "apply_checkbox", "apply_select", "compose_controls", "sync_controls"]
+__all__ = [
+    "ERROR_LABELS",
+    "NONE",
+    "NOT_APPLICABLE",
+    "apply_checkbox",
+    "apply_select",
+    "compose_controls",
+    "error_options",
+    "sync_controls",
+]
 
 NONE = ""
 """The Select value meaning "no field" (Select values cannot be None)."""
+NOT_APPLICABLE = "n/a"
+"""The error-bar Select's one value when no error bar fits the aggregate (it is then
+disabled): min, max and count have no spread to draw around them."""
+ERROR_LABELS = {"boot95": "ci95 (bootstrap)", "iqr": "iqr (q1 to q3)"}
+"""How the error bars read in the Select (the rest by their names; ``ci95`` is the
+t-based interval around a mean)."""
+
+
+def error_options(cfg: PlotConfig) -> list[tuple[str, str]]:
+    """The error-bar Select's options: the bars that fit the aggregate, or n/a."""
+    offered = cfg.errors_offered
+    if cfg.kind == "box" or len(offered) < 2:
+        return [(NOT_APPLICABLE, NOT_APPLICABLE)]
+    return [(ERROR_LABELS.get(e, e), e) for e in offered]
 
 
 def compose_controls() -> ComposeResult:
@@ -43,7 +66,7 @@ def compose_controls() -> ComposeResult:
             yield from _row("y", "plot-y", [])
             yield from _row("group", "plot-group", [("(none)", NONE)])
             yield from _row("agg", "plot-agg", [(a, a) for a in AGGREGATES], row_id="row-agg")
-            yield from _row("error", "plot-error", [(e, e) for e in ERROR_BARS], row_id="row-error")
+            yield from _row("error", "plot-error", [], row_id="row-error")
             yield from _row(
                 "bins",
                 "plot-bins",
@@ -56,7 +79,8 @@ def compose_controls() -> ComposeResult:
             yield from _row("curve", "curve-source", [])
             yield from _row("layout", "curve-layout", [(v, v) for v in LAYOUTS])
             yield from _row("by", "curve-group", [("(none)", NONE)])
-            yield from _row("band", "curve-band", [(b, b) for b in BANDS])
+            yield from _row("line", "curve-center", [(c, c) for c in CENTERS])
+            yield from _row("band", "curve-band", [])
             yield from _row("smooth", "curve-smooth", [(str(s), s) for s in SMOOTHING])
             yield Checkbox("log y (Y)", id="curve-log-y", compact=True)
         yield Static(
@@ -96,6 +120,8 @@ def sync_controls(
         "plot-group": [("(none)", NONE)] + [(short_name(n), n) for n in fields],
         "curve-group": [("(none)", NONE)] + [(short_name(n), n) for n in fields],
         "curve-source": [(s.label, s.key) for s in sources],
+        "plot-error": error_options(cfg),
+        "curve-band": [(b, b) for b in BANDS_FOR[cfg.curve_center]],
     }
     values: dict[str, Any] = {
         "plot-mode": cfg.mode,
@@ -104,12 +130,13 @@ def sync_controls(
         "plot-y": cfg.y or NONE,
         "plot-group": cfg.group or NONE,
         "plot-agg": cfg.agg,
-        "plot-error": cfg.error,
+        "plot-error": cfg.error_drawn if len(options["plot-error"]) > 1 else NOT_APPLICABLE,
         "plot-bins": cfg.bins or 0,
         "curve-source": source.key if source else NONE,
         "curve-layout": cfg.layout,
         "curve-group": cfg.curve_group or NONE,
-        "curve-band": cfg.band,
+        "curve-center": cfg.curve_center,
+        "curve-band": cfg.band_drawn,
         "curve-smooth": cfg.smoothing,
     }
     with pane.prevent(Select.Changed, Checkbox.Changed):
@@ -125,6 +152,8 @@ def sync_controls(
                     select.value = value
             elif select.value is not Select.NULL:
                 select.clear()
+        error_select = pane.query_one("#plot-error", Select)
+        error_select.disabled = len(options["plot-error"]) < 2
         checks = {
             "plot-selection": plot_selection,
             "plot-log-x": cfg.log_x,
@@ -152,7 +181,7 @@ def apply_select(cfg: PlotConfig, select_id: str | None, value: Any) -> bool:
         cfg.group = value or None
     elif select_id == "plot-agg" and value:
         cfg.agg = str(value)
-    elif select_id == "plot-error" and value:
+    elif select_id == "plot-error" and value and value != NOT_APPLICABLE:
         cfg.error = str(value)
     elif select_id == "plot-bins" and value is not None:
         cfg.bins = int(value) or None
@@ -164,6 +193,8 @@ def apply_select(cfg: PlotConfig, select_id: str | None, value: Any) -> bool:
         cfg.curve_group = value or None
     elif select_id == "curve-band" and value:
         cfg.band = str(value)
+    elif select_id == "curve-center" and value:
+        cfg.curve_center = str(value)
     elif select_id == "curve-smooth" and value is not None:
         cfg.smoothing = float(value)
     else:

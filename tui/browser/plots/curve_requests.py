@@ -24,12 +24,17 @@ from tui.browser.plots.scope import ordered_groups
 from tui.plotting.render import Series
 
 __all__ = [
+    "BAND_TITLES",
     "CurveRequest",
     "curve_request",
     "curve_title",
     "pick_source",
     "series_for",
 ]
+
+
+BAND_TITLES = {"none": "", "iqr": ", band q1 to q3", "minmax": ", band min to max"}
+"""What the title says of a band (the others read `` ± ci95``)."""
 
 
 @dataclass
@@ -46,21 +51,31 @@ class CurveRequest:
     band: str
     smoothing: float
     note: str = ""
+    center: str = "mean"
+    """Grouped: the centre line, ``mean`` or ``median``."""
+    sampled_from: int | None = None
+    """Grouped over an even sample of the runs in scope: how many were in scope."""
 
 
 def curve_request(
-    table: Table, run_ids: list[str], cfg: PlotConfig, generation: int, note: str
+    table: Table,
+    run_ids: list[str],
+    cfg: PlotConfig,
+    generation: int,
+    note: str,
+    sampled_from: int | None = None,
 ) -> CurveRequest:
     """The load of these runs' curves that ``cfg`` asks for; the curves on offer are
     looked up in (up to) three of the runs, successful ones first."""
     group = cfg.curve_group if cfg.curve_group in table else None
+    rows = [table.index_of(r) for r in run_ids]
     group_values = None
     if group is not None:
-        col = table.column(group)
-        group_values = {r: col.values[table.index_of(r)] for r in run_ids}
-    status = table.column("record.status").values
-    good = [r for r in run_ids if status[table.index_of(r)] == "success"]
-    sample = (good or run_ids)[:3]
+        values = table.column(group).values[rows].tolist()
+        group_values = dict(zip(run_ids, values, strict=True))
+    status = table.column("record.status").values[rows].tolist()
+    sample = [r for r, s in zip(run_ids, status, strict=True) if s == "success"][:3]
+    sample = sample or run_ids[:3]
     return CurveRequest(
         generation=generation,
         run_ids=run_ids,
@@ -69,9 +84,11 @@ def curve_request(
         prefer_artifact=cfg.prefer_artifact,
         layout=cfg.layout,
         group_values=group_values,
-        band=cfg.band,
+        band=cfg.band_drawn,
         smoothing=cfg.smoothing,
         note=note,
+        center=cfg.curve_center,
+        sampled_from=sampled_from,
     )
 
 
@@ -104,7 +121,9 @@ def series_for(
     groups: dict[Any, list[Curve]] = {k: [] for k in keys}
     for run_id, curve in curves.items():
         groups[values.get(run_id) if values else "all"].append(curve)
-    return band_series(groups, band=request.band, smoothing=request.smoothing)
+    return band_series(
+        groups, band=request.band, center=request.center, smoothing=request.smoothing
+    )
 
 
 def curve_title(
@@ -117,6 +136,9 @@ def curve_title(
     smooth = f", smoothed {request.smoothing:g}" if request.smoothing else ""
     if request.layout == "overlay":
         return f"{source.name}: {loaded} runs{smooth}"
-    band = f" ± {request.band}" if request.band != "none" else ""
+    band = BAND_TITLES.get(request.band, f" ± {request.band}")
     by = f" by {group}" if group else ""
-    return f"{source.name}: mean{band}{by}{smooth}"
+    sampled = ""
+    if request.sampled_from is not None:
+        sampled = f" · sampled {len(request.run_ids):,} of {request.sampled_from:,} runs evenly"
+    return f"{source.name}: {request.center}{band}{by}{smooth}{sampled}"

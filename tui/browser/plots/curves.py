@@ -9,11 +9,15 @@ band) must be testable without a terminal.
   drawn against its index as the step.
 * :class:`CurveLoader` finds the sources of a few sample runs and loads each run's
   curve, with a cache keyed by (run id, source, file mtime): a finished run is read
-  once, a live run again whenever its file grows. The cache is bounded by points held.
+  once, a live run again whenever its file grows. The cache is bounded by the bytes it
+  holds; steps ``0, 1, ..., n-1`` (most curves) are kept once for all the curves that
+  have them, so a sweep of 10,000 runs of 1,000 steps fits (80 MB) and redrawing its
+  bands with another band, centre or grouping reads no file again.
 * :func:`overlay_series` and :func:`band_series` turn loaded curves into the
   :class:`~tui.plotting.render.Series` the curve pane draws: one line per run, or per
-  group a mean line with lower and upper band lines in the group's colour
-  (:func:`metalab.index.stats.curve_band`), smoothed with an EMA when asked. This runs on
+  group a mean (or median) line with lower and upper band lines in the group's colour
+  (:func:`metalab.index.stats.curve_band`, over every curve given: thousands are a
+  fraction of a second of numpy), smoothed with an EMA when asked. This runs on
   the worker too, and a very long curve leaves it already reduced to a per-column
   envelope far wider than any terminal (:data:`PREPARE_COLUMNS`), so the UI thread's
   frames cost the same for a curve of a thousand or of a million steps.
@@ -38,8 +42,9 @@ from tui.plotting.reduce import reduce_envelope, smooth_ema
 from tui.plotting.render import Series, format_value
 
 __all__ = [
-    "BAND_GRID_POINTS",
+    "MAX_CACHED_BYTES",
     "PREPARE_COLUMNS",
+    "PROGRESS_EVERY",
     "Curve",
     "CurveLoader",
     "CurveSource",
@@ -50,16 +55,15 @@ __all__ = [
 Curve = tuple[np.ndarray, np.ndarray]
 """A loaded curve: its steps and its values, as float arrays."""
 
-UNION_GRID_LIMIT = 20_000
-"""Curves up to this many steps are banded on the union of their steps (exact);
-longer ones on :data:`BAND_GRID_POINTS` evenly spaced steps."""
-BAND_GRID_POINTS = 4_000
 PREPARE_COLUMNS = 8_192
 """Curves longer than twice this are reduced to a per-column envelope of this many
 columns on the worker, before they reach the curve pane: wider than any terminal, so
 the picture is the same, but a frame then costs the same for any length of curve."""
-MAX_CACHED_POINTS = 8_000_000
-"""The loader's cache keeps at most this many points (16 bytes each), newest used first."""
+PROGRESS_EVERY = 500
+""":meth:`CurveLoader.load_many` reports its progress every this many runs."""
+MAX_CACHED_BYTES = 160_000_000
+"""The loader's cache keeps curves up to this many bytes (8 a value, 8 a step unless the
+steps are the shared ``0..n-1``), the most recently used first."""
 
 
 @dataclass(frozen=True)
@@ -88,12 +92,13 @@ class CurveLoader:
     """Loads runs' curves from a tree; safe to call from one worker thread at a time
     (a lock guards the cache, so a second thread is merely serialised)."""
 
-    def __init__(self, index: TreeIndex, *, max_points: int = MAX_CACHED_POINTS) -> None:
+    def __init__(self, index: TreeIndex, *, max_bytes: int = MAX_CACHED_BYTES) -> None:
         self.index = index
-        self.max_points = max_points
+        self.max_bytes = max_bytes
         self._lock = threading.RLock()
         self._cache: OrderedDict[tuple[str, str, int], Curve] = OrderedDict()
-        self._points = 0
+        self._bytes = 0
+        self._aranges: dict[int, np.ndarray] = {}
         self._experiments: dict[str, ExperimentIndex] = {}
         self._artifacts: dict[tuple[str, str], tuple[ArtifactDescriptor, Path]] = {}
         self._sources: dict[tuple[str, ...], list[CurveSource]] = {}
@@ -206,13 +211,33 @@ class CurveLoader:
         if curve is None:
             return None
         with self._lock:
+            curve = self._shared_steps(curve)
             self.reads += 1
             self._cache[key] = curve
-            self._points += curve[0].size
-            while self._points > self.max_points and len(self._cache) > 1:
+            self._bytes += self._size(curve)
+            while self._bytes > self.max_bytes and len(self._cache) > 1:
                 _, old = self._cache.popitem(last=False)
-                self._points -= old[0].size
+                self._bytes -= self._size(old)
         return curve
+
+    def _shared_steps(self, curve: Curve) -> Curve:
+        """The curve, its steps replaced by the shared ``0..n-1`` when they are that."""
+        steps, values = curve
+        n = steps.size
+        if n and steps[0] == 0 and steps[-1] == n - 1:
+            shared = self._aranges.get(n)
+            if shared is None:
+                shared = np.arange(n, dtype=float)
+                shared.flags.writeable = False
+            if np.array_equal(steps, shared):
+                self._aranges[n] = shared
+                return shared, values
+        return curve
+
+    def _size(self, curve: Curve) -> int:
+        steps, values = curve
+        shared = self._aranges.get(steps.size) is steps
+        return values.nbytes + (0 if shared else steps.nbytes)
 
     def _read(self, run_id: str, source: CurveSource) -> Curve | None:
         store = self._experiment(run_id).store
@@ -235,12 +260,17 @@ class CurveLoader:
         run_ids: Iterable[str],
         source: CurveSource,
         cancelled: Callable[[], bool] = lambda: False,
+        progress: Callable[[int], None] | None = None,
     ) -> dict[str, Curve]:
-        """Curves of the runs that have one, in the order given; stops early when cancelled."""
+        """Curves of the runs that have one, in the order given; stops early when
+        cancelled. ``progress`` is called with the count of runs done, every
+        :data:`PROGRESS_EVERY` runs (for a status line during a long load)."""
         out: dict[str, Curve] = {}
-        for run_id in run_ids:
+        for done, run_id in enumerate(run_ids):
             if cancelled():
                 break
+            if progress is not None and done and done % PROGRESS_EVERY == 0:
+                progress(done)
             curve = self.load(run_id, source)
             if curve is not None:
                 out[run_id] = curve
@@ -297,29 +327,27 @@ def overlay_series(
     return out
 
 
-def _grid_for(curves: Sequence[Curve]) -> str | int:
-    longest = max((c[0].size for c in curves), default=0)
-    return "union" if longest <= UNION_GRID_LIMIT else BAND_GRID_POINTS
-
-
 def band_series(
     groups: Mapping[Any, Sequence[Curve]],
     *,
     band: str = "ci95",
+    center: str = "mean",
     smoothing: float = 0.0,
 ) -> tuple[list[Series], dict[Any, CurveBand]]:
-    """Per group: the mean curve and its band as three series of the group's colour
-    (keys ``<group>:mean``, ``:low``, ``:high``), plus the bands themselves."""
+    """Per group: the centre curve (``mean`` or ``median``) and its band as three series
+    of the group's colour (keys ``<group>:<centre>``, ``:low``, ``:high``), plus the
+    bands themselves. Steps are the union of the curves' (``grid="auto"``: evenly
+    spaced ones when that union is very large)."""
     series: list[Series] = []
     bands: dict[Any, CurveBand] = {}
     for group, curves in groups.items():
         if not curves:
             continue
-        result = curve_band(curves, band=band, grid=_grid_for(curves))
+        result = curve_band(curves, band=band, center=center, grid="auto")
         bands[group] = result
         text = format_value(group)
         n = int(result.n.max()) if result.n.size else 0
-        lines = [("mean", result.center)]
+        lines = [(center, result.center)]
         if band != "none":
             lines += [("low", result.low), ("high", result.high)]
         for part, values in lines:
@@ -331,7 +359,7 @@ def band_series(
                     x=x,
                     y=y,
                     color_value=group,
-                    faint=part != "mean",
+                    faint=part not in ("mean", "median"),
                 )
             )
     return series, bands

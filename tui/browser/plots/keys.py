@@ -18,16 +18,26 @@ __all__ = ["PLOT_BINDINGS", "key_applies"]
 
 PLOT_BINDINGS: list[BindingType] = [
     Binding("m", "toggle_mode", "Mode", tooltip="Scalar chart or curves", id="plots-mode"),
-    Binding("k", "cycle_kind", "Kind", tooltip="scatter, line, bar, histogram", id="plots-kind"),
+    Binding(
+        "k", "cycle_kind", "Kind", tooltip="scatter, line, bar, histogram, box", id="plots-kind"
+    ),
     Binding("g", "cycle_group", "Group", tooltip="Group by the next field", id="plots-group"),
     Binding(
         "e",
         "cycle_error",
         "Error bars",
-        tooltip="none, std, sem, ci95 (band in curves)",
+        tooltip="Error bars that fit the aggregate (mean: std, sem, ci95; median: iqr, "
+        "bootstrap ci; none for min, max, count); the band in curves",
         id="plots-error",
     ),
-    Binding("a", "cycle_agg", "Aggregate", show=False, id="plots-aggregate"),
+    Binding(
+        "a",
+        "cycle_agg",
+        "Aggregate",
+        show=False,
+        tooltip="mean, median, min, max, count, none; curves: mean or median line",
+        id="plots-aggregate",
+    ),
     Binding("X", "toggle_log('x')", "Log x", show=False, id="plots-log-x"),
     Binding("Y", "toggle_log('y')", "Log y", show=False, id="plots-log-y"),
     Binding(
@@ -85,8 +95,18 @@ def key_applies(cfg: PlotConfig, action: str, parameters: tuple[object, ...]) ->
     curves = cfg.mode == "curves"
     if action in ("cycle_smoothing", "toggle_layout", "cycle_source"):
         return True if curves else None
-    if action in ("cycle_kind", "cycle_agg", "next_field"):
+    if action in ("cycle_kind", "next_field"):
         return None if curves else True
+    if action == "cycle_agg":
+        if curves:
+            return True if cfg.layout == "grouped" else None
+        return None if cfg.kind == "box" else True
+    if action == "cycle_error":
+        if curves:
+            return True
+        if cfg.kind == "box" or len(cfg.errors_offered) < 2:
+            return None  # no error bars apply (min, max, count; a box plot)
+        return True
     if action == "cycle_bins":
         return True if not curves and cfg.kind == "histogram" else None
     if action == "toggle_log" and parameters == ("x",):

@@ -4,17 +4,22 @@ Two modes, switched with ``m``:
 
 * **scalar**: any field (param, metric, derived; categorical when not numeric) on x,
   a numeric field on y, optionally grouped by a third, aggregated over replicates
-  (mean, median, min, max, count, or none: a point per run) with std / sem / ci95
-  error bars, the ``n`` behind every point in the legend and in the table of points
-  under the chart; scatter, line, bar or histogram (one field, bins shared by the
-  groups); log axes. Enter on a row of that table drills into its runs. The numbers
-  come from :mod:`metalab.index.stats` (checked against numpy in the tests), the
-  drawing from :mod:`tui.plotting.scalar`.
+  (mean, median, min, max, count, or none: a point per run) with the error bars that
+  fit the aggregate (std / sem / ci95 round a mean, iqr / bootstrap ci round a median,
+  none round a min, max or count), the ``n`` behind every point in the legend and in
+  the table of points under the chart; scatter, line, bar, histogram (one field, bins
+  shared by the groups) or box plot (median, quartiles, whiskers, outliers); log
+  axes. Enter on a row of that table drills into its runs. The numbers come from
+  :mod:`metalab.index.stats` (checked against numpy in the tests), the drawing from
+  :mod:`tui.plotting.scalar`.
 * **curves**: a stepped metric or a 1-D array artifact against step, overlaid for the
-  selected runs (or the first 50 in scope), or grouped by a param as a mean with a
-  band over the replicates; EMA smoothing, log y. Curves are loaded on a thread worker
-  with a cache (:mod:`tui.browser.plots.curves`), so a tree of many long curves never
-  blocks the UI, and reduced to the pane's width before plotext sees them.
+  selected runs (or the first 50 in scope), or grouped by a param as a mean (or
+  median, ``a``) with a band over every run in scope (an even sample, said in the
+  title, beyond :data:`~tui.browser.plots.scope.GROUPED_LIMIT`); EMA smoothing, log
+  y. Curves are loaded on a thread worker with a cache
+  (:mod:`tui.browser.plots.curves`), the status line counting the runs read, so a tree
+  of many long curves never blocks the UI, and reduced to the pane's width before
+  plotext sees them.
 
 The data is the runs in scope (the runs tab's filter applies), or the selection when
 "plot selection" (``p``) is on. The seed's four atlas views are presets (F5-F8,
@@ -71,6 +76,7 @@ from tui.browser.plots.scalar import fill_points_table, scalar_view
 from tui.browser.plots.scope import (
     PresetFields,
     curve_run_ids,
+    curve_runs,
     group_fields,
     numeric_fields,
     plot_fields,
@@ -112,6 +118,9 @@ class PlotsPane(BrowserPane):
     PlotsPane.-scalar #curve-controls, PlotsPane.-scalar #curve-plot { display: none; }
     PlotsPane.-histogram #row-x, PlotsPane.-histogram #row-agg,
     PlotsPane.-histogram #row-error, PlotsPane.-histogram #plot-log-x { display: none; }
+    PlotsPane.-box #row-agg, PlotsPane.-box #row-error, PlotsPane.-box #plot-log-x {
+        display: none;
+    }
     PlotsPane #row-bins { display: none; }
     PlotsPane.-histogram #row-bins { display: block; }
     PlotsPane:focus #plot-status { color: $foreground; }
@@ -129,6 +138,13 @@ class PlotsPane(BrowserPane):
         series: list[Series]
         bands: dict[Any, CurveBand]
         loaded: int
+
+    @dataclass
+    class CurvesProgress(Message):
+        """A curve worker has read ``done`` of the request's runs."""
+
+        request: CurveRequest
+        done: int
 
     def __init__(self, state: BrowseState, **kwargs: Any) -> None:
         # start in scalar mode's classes: switching them later restyles the whole pane
@@ -206,6 +222,7 @@ class PlotsPane(BrowserPane):
             "-scalar": scalar,
             "-curves": not scalar,
             "-histogram": scalar and self.config.kind == "histogram",
+            "-box": scalar and self.config.kind == "box",
         }
         if any(self.has_class(name) != on for name, on in wanted.items()):
             self.set_classes([c for c in self.classes if c not in wanted] +
@@ -294,10 +311,13 @@ class PlotsPane(BrowserPane):
         return curve_run_ids(self.state, table, self.config.layout)
 
     def _request_curves(self, table: Table) -> None:
-        run_ids, scope = self.curve_run_ids(table)
+        runs = curve_runs(self.state, table, self.config.layout)
+        run_ids, scope = runs.run_ids, runs.scope
         self.curve_runs = run_ids
         self._generation += 1
-        request = curve_request(table, run_ids, self.config, self._generation, scope)
+        request = curve_request(
+            table, run_ids, self.config, self._generation, scope, runs.sampled_from
+        )
         plot = self.query_one(CurvePlot)
         plot.log_y = self.config.curve_log_y
         self._set_status(f"{scope} · loading curves…")
@@ -313,11 +333,22 @@ class PlotsPane(BrowserPane):
             if not worker.is_cancelled:
                 self.post_message(self.CurvesLoaded(request, sources, None, [], {}, 0))
             return
-        curves = self.loader.load_many(request.run_ids, source, lambda: worker.is_cancelled)
+        curves = self.loader.load_many(
+            request.run_ids,
+            source,
+            lambda: worker.is_cancelled,
+            lambda done: self.post_message(self.CurvesProgress(request, done)),
+        )
         if worker.is_cancelled:
             return
         series, bands = series_for(request, curves)
         self.post_message(self.CurvesLoaded(request, sources, source, series, bands, len(curves)))
+
+    def on_plots_pane_curves_progress(self, message: CurvesProgress) -> None:
+        request = message.request
+        if request.generation == self._generation:
+            total = len(request.run_ids)
+            self._set_status(f"{request.note} · loading curves: {message.done:,} of {total:,}…")
 
     def on_plots_pane_curves_loaded(self, message: CurvesLoaded) -> None:
         request = message.request

@@ -25,7 +25,8 @@ them) and each tab is a widget that lays out, fills and handles its own part:
 * :mod:`.overview`: the status line and the Overview tab (:func:`status_headline`,
   :func:`format_duration`, :class:`~.overview.OverviewTab`).
 * :mod:`.metrics`: the Metrics tab, each metric's rank among the experiment's runs
-  (:func:`metric_places`, :func:`lower_is_better`, :class:`~.metrics.MetricsTab`).
+  (:func:`metric_places`, :class:`~.metrics.MetricsTab`; which way a metric is
+  better is :mod:`metalab.index.direction`).
 * :mod:`.curves`: the Curves tab, a stepped metric raw and EMA-smoothed
   (:class:`~.curves.CurvesTab`).
 * :mod:`.artifacts`: the Artifacts tab, listing and loading artifacts and data files
@@ -44,18 +45,12 @@ they can be tested without it.
 """
 
 from tui.browser.run_detail.logs import LogLine, RunLog
-from tui.browser.run_detail.metrics import (
-    LOWER_IS_BETTER,
-    MetricPlace,
-    lower_is_better,
-    metric_places,
-)
+from tui.browser.run_detail.metrics import MetricPlace, metric_places
 from tui.browser.run_detail.overview import STALE_AFTER, format_duration, status_headline
 from tui.browser.run_detail.polling import POLL_EVERY
 from tui.browser.run_detail.screen import RunDetailScreen
 
 __all__ = [
-    "LOWER_IS_BETTER",
     "POLL_EVERY",
     "STALE_AFTER",
     "LogLine",
@@ -63,7 +58,6 @@ __all__ = [
     "RunDetailScreen",
     "RunLog",
     "format_duration",
-    "lower_is_better",
     "metric_places",
     "status_headline",
 ]

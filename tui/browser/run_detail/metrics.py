@@ -3,8 +3,11 @@
 Why a module of its own: a rank, a percentile and the spread are numbers a user acts
 on, so :func:`metric_places` computes them from the tree index's table alone and can
 be tested without a screen; :func:`fill_metrics_table` only lays them out. Whether a
-lower value is the better one is guessed from the metric's name
-(:data:`LOWER_IS_BETTER`); the comparison screen uses the same guess.
+lower value is the better one is the browser's :class:`~metalab.index.direction.Directions`
+(guessed from the metric's name unless the user set it); ``r`` on this tab turns the
+highlighted metric's direction round, for every screen that ranks runs or picks a best
+one (the compare tab, the experiments tab's best run) and for the next session (it is
+kept with the saved view).
 
 Under the table, the metric under the cursor is drawn as its distribution over the
 experiment's runs with this run marked (atlas's run page), by the experiments tab's
@@ -23,9 +26,11 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import DataTable, Static, TabPane
 
 from metalab.index import Table, format_cell
+from metalab.index.direction import Directions
 from metalab.index.stats import describe, rank
 from tui.browser.experiments.detail import DistributionView
 
@@ -33,7 +38,6 @@ if TYPE_CHECKING:
     from tui.browser.state import BrowseState
 
 __all__ = [
-    "LOWER_IS_BETTER",
     "METRIC_COLUMNS",
     "MetricPlace",
     "MetricsTab",
@@ -41,14 +45,11 @@ __all__ = [
     "distribution_note",
     "fill_metrics_table",
     "find_place",
-    "lower_is_better",
     "metric_places",
     "metrics_caption",
     "position_bar",
 ]
 
-LOWER_IS_BETTER = ("loss", "error", "time", "duration")
-"""A metric whose name contains one of these is better when lower."""
 METRIC_COLUMNS = (
     ("metric", "metric"),
     ("value", "value"),
@@ -62,12 +63,6 @@ METRIC_COLUMNS = (
 """The metrics table's columns, as (label, key)."""
 
 
-def lower_is_better(name: str) -> bool:
-    """Whether a smaller value of metric ``name`` is the better one (loss, error, time...)."""
-    lowered = name.lower()
-    return any(word in lowered for word in LOWER_IS_BETTER)
-
-
 @dataclass(frozen=True)
 class MetricPlace:
     """One scalar metric of the run and where it stands among the experiment's runs."""
@@ -76,7 +71,7 @@ class MetricPlace:
     """The table column (``metrics.final_loss``, ``derived.x``)."""
     value: Any
     rank: int | None = None
-    """1 is the best (lowest for losses, errors and times, else highest); None: not ranked."""
+    """1 is the best (the lowest where lower is better, else the highest); None: not ranked."""
     n: int = 0
     """Runs of the experiment with a finite value."""
     percentile: float = math.nan
@@ -85,15 +80,21 @@ class MetricPlace:
     median: float = math.nan
     highest: float = math.nan
     lower_better: bool = False
+    direction_chosen: bool = False
+    """The user set the direction (else it was guessed from the name)."""
 
     @property
     def name(self) -> str:
         return self.column.split(".", 1)[1] if "." in self.column else self.column
 
 
-def metric_places(table: Table, row: int) -> list[MetricPlace]:
+def metric_places(
+    table: Table, row: int, directions: Directions | None = None
+) -> list[MetricPlace]:
     """Every ``metrics.*`` and ``derived.*`` value of row ``row`` with its rank among the
-    table's runs (numbers only; bools and strings are listed unranked)."""
+    table's runs (numbers only; bools and strings are listed unranked), each ranked the
+    way ``directions`` says is better (default: guessed from the names)."""
+    directions = directions or Directions()
     out = []
     for name in [*table.names("metrics"), *table.names("derived")]:
         column = table.column(name)
@@ -109,13 +110,16 @@ def metric_places(table: Table, row: int) -> list[MetricPlace]:
         if not numeric:
             out.append(MetricPlace(name, value))
             continue
-        lower = lower_is_better(column.key)
+        lower = directions.lower_is_better(name)
         k, n = rank(column.num, row, descending=not lower)
         spread = describe(column.num)
         percentile = 100.0 * (n - k) / (n - 1) if n > 1 else 100.0
         out.append(
-            MetricPlace(name, value, k, n, percentile, spread.min, spread.median, spread.max, lower)
-        )
+            MetricPlace(
+                name, value, k, n, percentile, spread.min, spread.median, spread.max, lower,
+                directions.is_chosen(name),
+            )
+        )  # fmt: skip
     return out
 
 
@@ -142,8 +146,9 @@ def fill_metrics_table(table: DataTable, places: list[MetricPlace], good: str) -
         if place.rank == 1 and place.n > 1:
             rank_text.stylize(f"bold {good}")
         arrow = "↓" if place.lower_better else "↑"
+        marked = f" {arrow}{'*' if place.direction_chosen else ''}"
         table.add_row(
-            Text.assemble(place.name, (f" {arrow}", "dim")),
+            Text.assemble(place.name, (marked, "dim")),
             format_cell(place.value),
             rank_text,
             f"{place.percentile:.0f}%",
@@ -161,8 +166,8 @@ def metrics_caption(experiment: str) -> str:
     """What the rank and the percentile mean, under the metrics table."""
     return (
         f"Rank: this run's place among the runs of {experiment} that have the metric "
-        "(1 is the best; ↓ lower is better, ↑ higher). Pctile: the share of those other "
-        "runs that it is at least as good as."
+        "(1 is the best; ↓ lower is better, ↑ higher, * as you set it: r turns it round). "
+        "Pctile: the share of those other runs that it is at least as good as."
     )
 
 
@@ -198,6 +203,16 @@ def distribution_note(place: MetricPlace | None) -> str:
 class MetricsTab(TabPane):
     """The run's metrics with their ranks, and the highlighted one's distribution."""
 
+    BINDINGS = [
+        Binding(
+            "r",
+            "flip_direction",
+            "Better ↑/↓",
+            id="run-metric-direction",
+            tooltip="Turn round which way the highlighted metric is better (kept for next time)",
+        ),
+    ]
+
     DEFAULT_CSS = """
     MetricsTab #metrics-table { height: auto; max-height: 45%; }
     MetricsTab #metric-distribution { height: 1fr; min-height: 9; }
@@ -212,6 +227,7 @@ class MetricsTab(TabPane):
         self.places: list[MetricPlace] = []
         self.metric_shown: str | None = None
         """The metric whose distribution is shown (``metrics.final_loss``)."""
+        self.places_experiment = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="metrics-caption")
@@ -227,6 +243,7 @@ class MetricsTab(TabPane):
         """Fill the table, put its cursor on the metric to show (the one shown before, or
         the first numeric one) and show that metric's distribution."""
         self.places = places
+        self.places_experiment = experiment
         table = self.query_one("#metrics-table", DataTable)
         fill_metrics_table(table, places, self.app.theme_variables.get("success", "green"))
         self.query_one("#metrics-caption", Static).update(metrics_caption(experiment))
@@ -257,6 +274,21 @@ class MetricsTab(TabPane):
             view.show(None, None, note=f"{place.name}: the experiment's runs are not indexed")
             return
         view.show(table, place.column, this_run=self.run_id)
+
+    def action_flip_direction(self) -> None:
+        """The highlighted metric is better the other way now: rank again, here and (as
+        the state changed) on every screen that ranks runs."""
+        place = find_place(self.places, self.metric_shown)
+        if place is None or place.rank is None:
+            self.notify("no ranked metric here to turn round", severity="warning")
+            return
+        lower = self.state.directions.flip(place.column)
+        self.state.touch()
+        table = self._experiment_table()
+        if table is not None and self.run_id in table.run_ids.tolist():
+            places = metric_places(table, table.index_of(self.run_id), self.state.directions)
+            self.fill(places, self.places_experiment)
+        self.notify(f"{place.name}: {'lower' if lower else 'higher'} is better")
 
     @on(DataTable.RowHighlighted, "#metrics-table")
     def _on_metric_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -177,7 +177,8 @@ class RunDetailScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="detail-load", exit_on_error=False)
     def _load(self) -> None:
-        self.post_message(self.Loaded(read_snapshot(self.state.index, self.run_id)))
+        snapshot = read_snapshot(self.state.index, self.run_id, self.state.directions)
+        self.post_message(self.Loaded(snapshot))
 
     @on(Loaded)
     async def _on_loaded(self, message: Loaded) -> None:

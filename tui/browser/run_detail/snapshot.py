@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from metalab.index import RunRow, TreeIndex
+from metalab.index.direction import Directions
 from metalab.results import Run
 from metalab.types import ArtifactDescriptor
 from tui.browser.run_detail.artifacts import list_items
@@ -44,14 +45,15 @@ def file_mtime(path: Path) -> float | None:
         return None
 
 
-def read_snapshot(index: TreeIndex, run_id: str) -> Snapshot:
-    """Read run ``run_id`` of ``index`` in full (on a worker thread: this reads files)."""
+def read_snapshot(index: TreeIndex, run_id: str, directions: Directions | None = None) -> Snapshot:
+    """Read run ``run_id`` of ``index`` in full (on a worker thread: this reads files);
+    its metrics ranked the way ``directions`` says is better."""
     exp = index.find(run_id)
     run = exp.run(run_id)
     table = exp.table
     i = table.index_of(run_id)
     row = table.rows[i]
-    places = metric_places(table, i)
+    places = metric_places(table, i, directions)
     stepped = run.stepped_names()
     items, descriptors = list_items(run, stepped)
     mtime = file_mtime(run.store.layout.run_record(run.run_id))
