@@ -138,9 +138,7 @@ async def test_a_png_saved_by_a_sweep_with_capture_file(tmp_path: Path, wait_unt
     async with app.run_test(size=SIZE) as pilot:
         _, view = await _artifacts(pilot, run.run_id, wait_until)
         assert view.mode == "image"
-        np.testing.assert_array_equal(
-            np.asarray(view.viewer.loaded.image), figure_pixels(60, 80)
-        )
+        np.testing.assert_array_equal(np.asarray(view.viewer.loaded.image), figure_pixels(60, 80))
 
 
 async def test_o_opens_the_image_with_the_system_viewer(
