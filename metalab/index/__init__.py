@@ -21,11 +21,18 @@ tested without a terminal. It reads a tree and never writes into it. Its modules
   final_loss<0.02``) and sorting; :mod:`~metalab.index.experiment_filter` extends it
   for the experiments list (``tag:``, ``has_metric:``).
 * :mod:`~metalab.index.stats`: aggregates with std/sem/ci95 error bars, histograms, curve bands.
-* :mod:`~metalab.index.export`: CSV/Parquet with ``Results.to_dataframe()``'s columns.
+* :mod:`~metalab.index.export`: CSV/Parquet with ``Results.to_dataframe()``'s columns
+  (derived metrics included) and atlas's ``captured_data``.
 * :mod:`~metalab.index.search`: grouped search over names, values and log text.
 """
 
-from metalab.index.export import export_csv, export_filename, export_parquet, export_rows
+from metalab.index.export import (
+    captured_data,
+    export_csv,
+    export_filename,
+    export_parquet,
+    export_rows,
+)
 from metalab.index.filter_language import (
     Condition,
     QueryError,
@@ -85,6 +92,7 @@ __all__ = [
     "curve_band",
     "curve_bands",
     "describe",
+    "captured_data",
     "export_csv",
     "export_filename",
     "export_parquet",
