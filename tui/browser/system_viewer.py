@@ -21,6 +21,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 __all__ = ["OpenResult", "open_in_viewer", "viewer_command"]
 
@@ -31,6 +32,16 @@ class OpenResult:
 
     opened: bool
     message: str
+
+    @property
+    def severity(self) -> Literal["information", "warning"]:
+        """How to notify it: a plain note when it opened, a warning when it did not."""
+        return "information" if self.opened else "warning"
+
+    @property
+    def timeout(self) -> float:
+        """Seconds to show it: longer when it carries a path to copy."""
+        return 4.0 if self.opened else 10.0
 
 
 def viewer_command(path: Path) -> tuple[list[str] | None, str]:

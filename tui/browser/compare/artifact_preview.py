@@ -115,8 +115,7 @@ class ArtifactPreviewScreen(ModalScreen[None]):
 
     def action_open_artifact(self) -> None:
         result = open_item(self.item)
-        self.notify(result.message, severity="information" if result.opened else "warning",
-                    timeout=4 if result.opened else 10)  # fmt: skip
+        self.notify(result.message, severity=result.severity, timeout=result.timeout)
 
     def action_dismiss_preview(self) -> None:
         self.dismiss(None)

@@ -189,8 +189,7 @@ class ArtifactsTab(RunTab):
     def open_shown(self) -> None:
         """``o``: the artifact shown, in the system viewer (a notification says how it went)."""
         result = open_item(self.item_shown)
-        self.notify(result.message, severity="information" if result.opened else "warning",
-                    timeout=4 if result.opened else 10)  # fmt: skip
+        self.notify(result.message, severity=result.severity, timeout=result.timeout)
 
     def _open_item(self, item: ArtifactItem) -> None:
         view = self.view
