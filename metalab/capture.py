@@ -21,10 +21,12 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import errno
+import io
 import itertools
 import logging
 import operator
 import os
+import sys
 import threading
 import time
 import weakref
@@ -337,6 +339,31 @@ class Capture:
             raise FileNotFoundError(f"capture.file({name!r}): no file at {source}")
         fmt = source.suffix.lstrip(".") or "binary"
         return self._store_artifact(name, source.read_bytes(), kind or "file", fmt, metadata)
+
+    def figure(
+        self,
+        name: str,
+        fig: Any,
+        *,
+        format: str = "png",  # noqa: A002 - the reference's keyword
+        dpi: int = 150,
+        bbox_inches: str | None = "tight",
+        metadata: dict[str, Any] | None = None,
+        close: bool = True,
+    ) -> ArtifactDescriptor:
+        """Save a matplotlib figure as an image artifact (kind ``image``), as the
+        reference's ``capture.figure`` does; ``close`` closes it afterwards.
+
+        metalab does not import matplotlib: the figure saves itself (``fig.savefig``),
+        and is closed through ``matplotlib.pyplot`` only when that is already loaded.
+        """
+        _artifacts.check_name(name)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=format, dpi=dpi, bbox_inches=bbox_inches)
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if close and pyplot is not None:
+            pyplot.close(fig)
+        return self._store_artifact(name, buffer.getvalue(), "image", format, metadata)
 
     def _store_artifact(
         self, name: str, data: bytes, kind: str, fmt: str, metadata: dict[str, Any] | None

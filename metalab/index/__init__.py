@@ -22,11 +22,18 @@ tested without a terminal. It reads a tree and never writes into it. Its modules
   for the experiments list (``tag:``, ``has_metric:``).
 * :mod:`~metalab.index.stats`: aggregates with the error bars that fit them (std, sem,
   ci95 round a mean; iqr, bootstrap ci round a median), box plots, histograms, curve bands.
-* :mod:`~metalab.index.export`: CSV/Parquet with ``Results.to_dataframe()``'s columns.
+* :mod:`~metalab.index.export`: CSV/Parquet with ``Results.to_dataframe()``'s columns
+  (derived metrics included) and atlas's ``captured_data``.
 * :mod:`~metalab.index.search`: grouped search over names, values and log text.
 """
 
-from metalab.index.export import export_csv, export_filename, export_parquet, export_rows
+from metalab.index.export import (
+    captured_data,
+    export_csv,
+    export_filename,
+    export_parquet,
+    export_rows,
+)
 from metalab.index.filter_language import (
     Condition,
     QueryError,
@@ -94,6 +101,7 @@ __all__ = [
     "curve_bands",
     "describe",
     "error_for",
+    "captured_data",
     "export_csv",
     "export_filename",
     "export_parquet",

@@ -1,51 +1,127 @@
 """Export the rows on screen (filtered, in their shown order) to CSV or Parquet.
 
-The columns are exactly those of ``metalab.Results.to_dataframe()`` for the same runs,
-in the same order: ``run_id, experiment_id, status, duration_ms, started_at,
-finished_at``, then ``param_<key>`` per top-level param, then one column per metric
-(and ``derived_<key>`` with ``include_derived``), each the union over the rows in
-first-seen order, as pandas builds a frame from dict rows. So a CSV from the browser
-and one from a notebook line up. Unlike atlas, which always exports the whole
-experiment, this exports the current filter and sort.
+The columns are those of ``metalab.Results.to_dataframe(include_derived=True)`` for
+the same runs, in the same order: ``run_id, experiment_id, status, duration_ms,
+started_at, finished_at``, then ``param_<key>`` per top-level param, then one column
+per metric, then ``derived_<key>`` per derived metric (``derived/<run_id>.json``; on
+by default, as in atlas's export), each the union over the rows in first-seen order,
+as pandas builds a frame from dict rows. So a CSV from the browser and one from a
+notebook line up. Unlike atlas, which always exports the whole experiment, this
+exports the current filter and sort.
+
+Given the tree's :class:`~metalab.index.tree.TreeIndex`, a last column,
+``captured_data``, holds each run's ``capture.data`` entries as one JSON object
+(``{name: {"data", "dtype", "shape", "metadata"}}``, keys sorted; empty for a run
+with none), as atlas's export does. Stepped metrics, which the tree keeps beside
+them, are left out: they are curves (the plots tab exports those) and would make
+every row as long as a training run.
 
 The rows are rebuilt from the index's :class:`~metalab.index.tree.RunRow`, which keeps
-each record's own param and metric dicts: nothing is re-read from disk. Times are
-written as ISO text (as ``Results.to_csv`` does); a running run's duration is 0, as
-``RunRecord`` reads it. Parquet needs pyarrow (not a dependency); its schema metadata
-carries the experiment id, name and version, total runs and the export time, as
-atlas's does.
+each record's own param and metric dicts: nothing but the data entries is re-read
+from disk. A CSV holds times as ISO text (as ``Results.to_csv`` does); a Parquet file
+holds them as timestamps (naive, as the records write them; in UTC when a record
+gives a time zone). A running run's duration is 0, as ``RunRecord`` reads it. Parquet
+needs pyarrow (not a dependency); its schema metadata carries the experiment id, name
+and version, total runs and the export time, as atlas's does.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as _dt
+import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from metalab.index.tree import RunRow, Table
+from metalab.index.tree import ExperimentIndex, RunRow, Table, TreeIndex
+from metalab.store.layout import decode_name
 
 __all__ = [
+    "CAPTURED_DATA",
     "PARQUET_HINT",
     "RECORD_COLUMNS",
+    "captured_data",
     "export_columns",
     "export_csv",
     "export_filename",
     "export_parquet",
     "export_rows",
+    "run_data_json",
 ]
 
 RECORD_COLUMNS = ("run_id", "experiment_id", "status", "duration_ms", "started_at", "finished_at")
 """The leading columns of ``Results.to_dataframe()``."""
+TIME_COLUMNS = ("started_at", "finished_at")
+CAPTURED_DATA = "captured_data"
+"""The column holding each run's ``capture.data`` entries as JSON (atlas's name)."""
+_STEPPED_TAIL = 256
+"""Bytes read from the end of a data file to tell a sealed stepped metric without
+parsing it (its ``"metadata": {"type": "stepped_metric"}`` comes last)."""
 
 PARQUET_HINT = (
     "Parquet export needs pyarrow, which is not installed: install it with "
     "`uv pip install pyarrow` (or `pip install pyarrow`), or export CSV instead"
 )
+
+
+def _entry(path: Path) -> dict[str, Any] | None:
+    """A data file's entry, or None for a stepped metric (or a file that is not one)."""
+    try:
+        with open(path, "rb") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, size - _STEPPED_TAIL))
+            if b'"stepped_metric"' in fh.read():
+                return None
+            fh.seek(0)
+            entry = json.loads(fh.read())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict):
+        return None
+    meta = entry.get("metadata")
+    if isinstance(meta, dict) and meta.get("type") == "stepped_metric":
+        return None
+    return entry
+
+
+def run_data_json(results_dir: Path) -> str | None:
+    """The ``capture.data`` entries in a run's ``results/<run_id>`` folder as one JSON
+    object text, keys sorted (None when there are none). Live streams (``.jsonl``) and
+    sealed stepped metrics are curves, not data, and are left out."""
+    try:
+        files = sorted(p for p in results_dir.iterdir() if p.suffix == ".json")
+    except OSError:
+        return None
+    payload: dict[str, Any] = {}
+    for path in files:
+        if path.name.startswith("."):
+            continue
+        entry = _entry(path)
+        if entry is not None:
+            payload[decode_name(path.stem)] = entry
+    if not payload:
+        return None
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def captured_data(
+    index: TreeIndex | ExperimentIndex, run_ids: Iterable[str]
+) -> dict[str, str | None]:
+    """``{run id: its capture.data entries as JSON text, or None}`` for ``run_ids``."""
+    experiments = [index] if isinstance(index, ExperimentIndex) else index.experiments
+    folders: dict[str, Path] = {}
+    for exp in experiments:
+        results = exp.path / "results"
+        folders.update((rid, results) for rid in exp.table.run_ids.tolist())
+    out: dict[str, str | None] = {}
+    for run_id in run_ids:
+        folder = folders.get(run_id)
+        out[run_id] = run_data_json(folder / run_id) if folder is not None else None
+    return out
 
 
 def _row(run: RunRow, include_derived: bool) -> dict[str, Any]:
@@ -75,13 +151,24 @@ def export_rows(
     table: Table,
     indices: Sequence[int] | np.ndarray | None = None,
     *,
-    include_derived: bool = False,
+    include_derived: bool = True,
+    index: TreeIndex | ExperimentIndex | None = None,
+    include_data: bool = True,
 ) -> tuple[list[str], list[dict[str, Any]]]:
-    """(columns, rows) for the runs ``indices`` of ``table`` (default: all, in order)."""
-    rows = [_row(table.rows[i], include_derived) for i in _indices(table, indices)]
+    """(columns, rows) for the runs ``indices`` of ``table`` (default: all, in order).
+
+    With ``index`` (the tree ``table`` came from) and ``include_data``, the rows end
+    with :data:`CAPTURED_DATA`, read from the runs' ``results/`` folders."""
+    runs = [table.rows[i] for i in _indices(table, indices)]
+    rows = [_row(run, include_derived) for run in runs]
     columns: dict[str, None] = dict.fromkeys(RECORD_COLUMNS)
     for row in rows:
         columns.update(dict.fromkeys(row))
+    if index is not None and include_data:
+        data = captured_data(index, [run.run_id for run in runs])
+        for run, row in zip(runs, rows, strict=True):
+            row[CAPTURED_DATA] = data.get(run.run_id)
+        columns[CAPTURED_DATA] = None
     return list(columns), rows
 
 
@@ -89,10 +176,13 @@ def export_columns(
     table: Table,
     indices: Sequence[int] | np.ndarray | None = None,
     *,
-    include_derived: bool = False,
+    include_derived: bool = True,
+    index: TreeIndex | ExperimentIndex | None = None,
+    include_data: bool = True,
 ) -> list[str]:
     """Just the column names an export of these rows would have."""
-    return export_rows(table, indices, include_derived=include_derived)[0]
+    return export_rows(table, indices, include_derived=include_derived, index=index,
+                       include_data=include_data)[0]  # fmt: skip
 
 
 def _cell(value: Any) -> Any:
@@ -106,10 +196,13 @@ def export_csv(
     path: str | os.PathLike[str],
     indices: Sequence[int] | np.ndarray | None = None,
     *,
-    include_derived: bool = False,
+    include_derived: bool = True,
+    index: TreeIndex | ExperimentIndex | None = None,
+    include_data: bool = True,
 ) -> Path:
     """Write the rows as CSV (missing values empty); returns the path written."""
-    columns, rows = export_rows(table, indices, include_derived=include_derived)
+    columns, rows = export_rows(table, indices, include_derived=include_derived, index=index,
+                                include_data=include_data)  # fmt: skip
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.partial")
@@ -126,8 +219,24 @@ def export_csv(
     return target
 
 
-def _arrow_column(pa: Any, values: list[Any]) -> Any:
-    """An Arrow array, falling back to text for columns that mix types."""
+def _timestamps(pa: Any, values: list[Any]) -> Any:
+    """ISO times as an Arrow timestamp column: naive when every time is (as metalab
+    writes them), else all in UTC (a naive time read as local, as the index reads it)."""
+    times = [_dt.datetime.fromisoformat(v) if isinstance(v, str) and v else None for v in values]
+    if all(t is None or t.tzinfo is None for t in times):
+        return pa.array(times, type=pa.timestamp("us"))
+    utc = [None if t is None else t.astimezone(_dt.UTC) for t in times]
+    return pa.array(utc, type=pa.timestamp("us", tz="UTC"))
+
+
+def _arrow_column(pa: Any, values: list[Any], name: str = "") -> Any:
+    """An Arrow array (timestamps for the record's times), falling back to text for
+    columns that mix types."""
+    if name in TIME_COLUMNS:
+        try:
+            return _timestamps(pa, values)
+        except (ValueError, OverflowError):
+            pass  # a time that does not parse: the column stays text
     try:
         return pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
@@ -139,7 +248,9 @@ def export_parquet(
     path: str | os.PathLike[str],
     indices: Sequence[int] | np.ndarray | None = None,
     *,
-    include_derived: bool = False,
+    include_derived: bool = True,
+    index: TreeIndex | ExperimentIndex | None = None,
+    include_data: bool = True,
     experiment_id: str | None = None,
     total_runs: int | None = None,
     context_fingerprint: str | None = None,
@@ -154,8 +265,9 @@ def export_parquet(
         import pyarrow.parquet as pq
     except ImportError as exc:
         raise ImportError(PARQUET_HINT) from exc
-    columns, rows = export_rows(table, indices, include_derived=include_derived)
-    arrays = [_arrow_column(pa, [_cell(r.get(c)) for r in rows]) for c in columns]
+    columns, rows = export_rows(table, indices, include_derived=include_derived, index=index,
+                                include_data=include_data)  # fmt: skip
+    arrays = [_arrow_column(pa, [_cell(r.get(c)) for r in rows], c) for c in columns]
     eids = sorted({r["experiment_id"] for r in rows})
     eid = experiment_id or (eids[0] if len(eids) == 1 else ",".join(eids))
     name, _, version = eid.partition(":")

@@ -9,6 +9,7 @@ import threading
 
 import numpy as np
 import pytest
+from support.images import png_bytes
 
 import metalab
 
@@ -317,6 +318,35 @@ def test_file_copies_an_existing_file_into_the_artifacts(sweep, store, tmp_path)
     assert descriptors["blob"].metadata == {"why": "test"}
     report.unlink()  # the copy is the run's own
     assert run.artifact("report") == "all good\n"
+
+
+class _PngFigure:
+    """Stands in for a matplotlib figure (matplotlib is not installed here): savefig
+    writes a real 2 x 1 PNG and records how it was asked to."""
+
+    def __init__(self) -> None:
+        self.saved: list[dict] = []
+
+    def savefig(self, fh, *, format, dpi, bbox_inches):  # noqa: A002
+        self.saved.append({"format": format, "dpi": dpi, "bbox_inches": bbox_inches})
+        fh.write(png_bytes(np.array([[[255, 0, 0], [0, 0, 255]]], dtype=np.uint8)))
+
+
+def test_figure_saves_an_image_artifact(sweep, store):
+    fig = _PngFigure()
+
+    @metalab.operation
+    def op(capture):
+        capture.figure("loss_plot", fig, dpi=72, metadata={"what": "loss"})
+
+    (run,) = sweep(op)
+    assert run.status == "success", run.error
+    (descriptor,) = run.artifacts()
+    assert (descriptor.name, descriptor.kind, descriptor.format) == ("loss_plot", "image", "png")
+    assert descriptor.metadata == {"what": "loss"}
+    path = run.artifact_path("loss_plot")
+    assert path.name == "loss_plot.png" and path.read_bytes().startswith(b"\x89PNG")
+    assert fig.saved == [{"format": "png", "dpi": 72, "bbox_inches": "tight"}]
 
 
 def test_file_of_a_missing_path_raises_in_the_operation(sweep, tmp_path):

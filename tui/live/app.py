@@ -20,6 +20,7 @@ from tui.live.session import SweepSession
 from tui.options import EXIT_OK, RunOptions
 from tui.palette import ScreenActions
 from tui.widgets.dialogs import ConfirmScreen
+from tui.widgets.image_support import load_image_support
 
 __all__ = ["MetalabApp", "run_app"]
 
@@ -70,6 +71,7 @@ class MetalabApp(App[int]):
 
     def open_browser(self, root: Path) -> None:
         """Push the results browser on ``root`` (the dashboard's ``b`` key)."""
+        load_image_support(self)  # before the browser's image viewer imports it
         from tui.browser import BrowserScreen
 
         self.push_screen(BrowserScreen(root))

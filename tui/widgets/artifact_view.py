@@ -10,8 +10,10 @@ arrive as an ``.npz`` artifact, a ``.npy`` file or a JSON list in ``capture.data
 * a 2-D numeric array is a heatmap of unicode half-blocks (two pixels per cell, each
   coloured by value) or, when small enough to read, a table; ``t`` switches;
 * a dict of arrays is a list of its keys, each opening in one of the viewers above;
+* an image (decoded on the worker into a :class:`~tui.widgets.image_view.LoadedImage`)
+  is drawn in the terminal (:class:`~tui.widgets.image_view.ImageView`);
 * JSON is a tree, text is scrollable text, and anything else (a pickle, bytes, an
-  image, an array of more dimensions) is its path, size and shape, never unpickled.
+  array of more dimensions) is its path, size and shape, never unpickled.
 
 Nothing here reads files: the viewers draw values they are given, so they can be
 tested and reused (the compare tab and the plots tab may show the same arrays).
@@ -40,6 +42,7 @@ from textual.widgets.tree import TreeNode
 
 from tui.plotting.render import Series
 from tui.widgets.curve_plot import CurvePlot
+from tui.widgets.image_view import ImageView, LoadedImage, is_image
 
 __all__ = [
     "ArrayCurve",
@@ -97,7 +100,8 @@ class ArtifactItem:
     source: str
     """``artifact`` or ``data``."""
     kind: str
-    """The artifact's kind (``numpy``, ``json``, ``text``, ``pickle``, ``file``) or ``data``."""
+    """The artifact's kind (``numpy``, ``json``, ``text``, ``pickle``, ``file``, ``image``)
+    or ``data``."""
     format: str
     """The file format (``npz``, ``json``, ``txt``...) or, for data, ``dtype [shape]``."""
     size: int | None
@@ -107,6 +111,11 @@ class ArtifactItem:
     @property
     def kind_format(self) -> str:
         return f"{self.kind} / {self.format}" if self.format else self.kind
+
+    @property
+    def is_image(self) -> bool:
+        """Whether it is drawn as an image (kind ``image``, or a PNG, JPEG... file)."""
+        return self.source == "artifact" and is_image(self.kind, self.format)
 
     @property
     def loadable(self) -> bool:
@@ -134,7 +143,9 @@ def as_array(value: Any) -> np.ndarray | None:
 
 def classify(value: Any) -> str:
     """The viewer for ``value``: ``curve``, ``matrix``, ``arrays``, ``json``, ``text``,
-    ``array`` (an array no viewer draws: shown as shape and dtype) or ``other``."""
+    ``image``, ``array`` (an array no viewer draws: shown as shape and dtype) or ``other``."""
+    if isinstance(value, LoadedImage):
+        return "image"
     if isinstance(value, np.ndarray):
         if _numeric(value) and value.ndim == 1:
             return "curve"
@@ -460,8 +471,11 @@ class ArtifactView(Vertical):
     """Shows one loaded value in the viewer its shape calls for.
 
     ``mode`` says which viewer is up (``empty``, ``loading``, ``curve``, ``matrix``,
-    ``arrays``, ``json``, ``text``, ``info`` or ``error``).
+    ``arrays``, ``json``, ``text``, ``image``, ``info`` or ``error``).
     """
+
+    IMAGE_HINT = "o: open in viewer"
+    """The caption's hint under an image (the screens that show one bind ``o``)."""
 
     DEFAULT_CSS = """
     ArtifactView { height: 1fr; width: 1fr; }
@@ -518,6 +532,9 @@ class ArtifactView(Vertical):
             await self._replace(JsonTree(name, value, classes="artifact-body"), "json")
         elif kind == "text":
             await self._replace(TextView(value, classes="artifact-body"), "text")
+        elif kind == "image":
+            view = ImageView(name, value, self.IMAGE_HINT, classes="artifact-body")
+            await self._replace(view, "image")
         elif kind == "array":
             note = f"an array of shape {tuple(value.shape)} and dtype {value.dtype}: no viewer"
             if item is not None:

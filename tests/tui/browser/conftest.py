@@ -81,6 +81,12 @@ def small_tree_info() -> SimpleNamespace:
     )
 
 
+@pytest.fixture(autouse=True)
+def _halfcell_images(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Images drawn with unicode half-blocks, the same in every terminal and snapshot."""
+    monkeypatch.setenv("METALAB_TUI_IMAGES", "halfcell")
+
+
 @pytest.fixture
 def fixed_clock() -> Any:
     """A clock for ``BrowserApp(tree, clock=...)``: always :data:`FIXED_NOW`."""

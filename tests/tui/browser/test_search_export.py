@@ -5,12 +5,14 @@ against what the test finds in the records and log files itself, the minimum len
 and what Enter on each kind of hit does (filter the runs, open a run).
 
 Export: ``e`` in the runs tab writes the current filtered, sorted rows; the CSV must
-hold the columns of ``metalab.load_results(tree).to_dataframe()`` and the same values
-for those runs, in the shown order. Parquet is offered only with pyarrow.
+hold the columns of ``metalab.load_results(tree).to_dataframe(include_derived=True)``
+and the same values for those runs, in the shown order, then ``captured_data``: each
+run's ``capture.data`` entries as JSON. Parquet is offered only with pyarrow.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -197,9 +199,19 @@ async def open_export_dialog(pilot: Any) -> ExportDialog:
     return dialog
 
 
+def captured(run: metalab.Run) -> str | None:
+    """A run's capture.data entries (not its stepped metrics) as metalab reads them."""
+    stepped = set(run.stepped_names())
+    entries = {n: run.store.get_result(run.run_id, n) for n in run.list_data() if n not in stepped}
+    return json.dumps(entries) if entries else None
+
+
 def expected_frame(folder: Path) -> pd.DataFrame:
-    """What the export should hold: to_dataframe() of the same runs, in the same order."""
-    df = metalab.load_results(folder).to_dataframe()
+    """What the export should hold: to_dataframe(include_derived=True) of the same runs,
+    in the same order, and their captured data."""
+    results = metalab.load_results(folder)
+    df = results.to_dataframe(include_derived=True)
+    df["captured_data"] = [captured(run) for run in results]
     df = df[(df["status"] == "success") & (df["param_lr"] < 1)]
     return df.sort_values("final_loss", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -212,6 +224,9 @@ def assert_same_frame(got: pd.DataFrame, want: pd.DataFrame) -> None:
         if name in ("started_at", "finished_at"):
             same = pd.to_datetime(a, format="ISO8601") == pd.to_datetime(b, format="ISO8601")
             assert same.all(), name
+        elif name == "captured_data":
+            assert [json.loads(x) for x in a] == [json.loads(x) for x in b]
+            assert all("grad_norms" in json.loads(x) for x in a)
         elif pd.api.types.is_numeric_dtype(b) and not pd.api.types.is_bool_dtype(b):
             assert np.allclose(a.astype(float), b.astype(float), equal_nan=True), name
         else:
@@ -266,6 +281,7 @@ async def test_export_can_write_only_the_selected_runs(
     assert sorted(got["run_id"]) == sorted(chosen)
     want = expected_frame(small_tree / "toy_1")
     assert list(got.columns) == list(want.columns)
+    assert list(got.columns)[-1] == "captured_data"
 
 
 async def test_parquet_is_disabled_without_pyarrow(
@@ -307,6 +323,7 @@ async def test_export_parquet_with_pyarrow(
     assert meta["experiment_id"] == "toy:1"
     assert meta["total_runs"] == "12"
     got = table.to_pandas()
+    assert pd.api.types.is_datetime64_any_dtype(got["started_at"])  # timestamps, not text
     assert_same_frame(got, expected_frame(small_tree / "toy_1"))
 
 
@@ -339,7 +356,7 @@ async def test_e_on_the_experiments_tab_exports_the_whole_experiment(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     target = tmp_path / "toy_all.csv"
-    want = metalab.load_results(small_tree / "toy_1").to_dataframe()
+    want = metalab.load_results(small_tree / "toy_1").to_dataframe(include_derived=True)
     app = BrowserApp(small_tree)
     async with app.run_test(size=SIZE) as pilot:
         await open_filtered_toy(pilot)  # a filter and a sort on the runs tab first
@@ -359,5 +376,5 @@ async def test_e_on_the_experiments_tab_exports_the_whole_experiment(
         await app.workers.wait_for_complete()
         await pilot.pause()
     got = pd.read_csv(target)
-    assert list(got.columns) == list(want.columns)
+    assert list(got.columns) == [*want.columns, "captured_data"]
     assert sorted(got["run_id"]) == sorted(want["run_id"])

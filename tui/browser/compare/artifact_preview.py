@@ -4,8 +4,9 @@ opens, as atlas's compare page previews artifacts in place.
 It uses the run detail's loading (:mod:`tui.browser.run_detail.artifacts`: no pickles,
 nothing over the size limit, read on a worker thread) and its viewers
 (:class:`~tui.widgets.artifact_view.ArtifactView`: a 1-D array as a curve, a 2-D one as
-a heatmap or table, a dict of arrays, JSON as a tree, text), so an artifact looks the
-same wherever it is opened.
+a heatmap or table, a dict of arrays, JSON as a tree, text, an image drawn), so an
+artifact looks the same wherever it is opened; ``o`` opens the file in the system
+viewer here too.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
-from tui.browser.run_detail.artifacts import list_items, not_loaded_reason, read_item
+from tui.browser.run_detail.artifacts import list_items, not_loaded_reason, open_item, read_item
 from tui.browser.state import BrowseState
 from tui.widgets.artifact_view import ArtifactItem, ArtifactView
 
@@ -44,6 +45,7 @@ class ArtifactPreviewScreen(ModalScreen[None]):
         Binding("escape,q", "dismiss_preview", "Close", id="preview-close"),
         Binding("l", "log_y", "Log y", id="preview-log-y"),
         Binding("t", "toggle_matrix", "Heatmap/table", id="preview-toggle-matrix"),
+        Binding("o", "open_artifact", "Open in viewer", id="preview-open"),
     ]
 
     def __init__(self, state: BrowseState, run_id: str, name: str) -> None:
@@ -53,6 +55,8 @@ class ArtifactPreviewScreen(ModalScreen[None]):
         self.artifact = name
         self.loaded: Any = None
         """The value shown, once read (None before, or when it was not read)."""
+        self.item: ArtifactItem | None = None
+        """The artifact's entry, once found (its path is what ``o`` opens)."""
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -60,7 +64,10 @@ class ArtifactPreviewScreen(ModalScreen[None]):
             title.append(f"   run {self.run_id[:12]}", style="dim")
             yield Static(title, id="preview-title")
             yield ArtifactView(id="preview-view")
-            yield Static("esc closes · l log y · t heatmap/table", id="preview-footer")
+            yield Static(
+                "esc closes · l log y · t heatmap/table · o opens it in the system viewer",
+                id="preview-footer",
+            )
 
     @property
     def view(self) -> ArtifactView:
@@ -91,6 +98,7 @@ class ArtifactPreviewScreen(ModalScreen[None]):
             await self.view.show_message(f"could not read it: {event.worker.error}", "error")
         elif event.state == WorkerState.SUCCESS and event.worker.result is not None:
             item, value, reason = event.worker.result
+            self.item = item
             if item is None:
                 await self.view.show_message(reason or "not found", "error")
             elif reason is not None:
@@ -104,6 +112,10 @@ class ArtifactPreviewScreen(ModalScreen[None]):
 
     async def action_toggle_matrix(self) -> None:
         await self.view.toggle_matrix()
+
+    def action_open_artifact(self) -> None:
+        result = open_item(self.item)
+        self.notify(result.message, severity=result.severity, timeout=result.timeout)
 
     def action_dismiss_preview(self) -> None:
         self.dismiss(None)

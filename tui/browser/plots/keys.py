@@ -73,6 +73,7 @@ PLOT_BINDINGS: list[BindingType] = [
     Binding("o", "toggle_layout", "Overlay / grouped curves", show=False, id="plots-layout"),
     Binding("c", "cycle_source", "Next curve", show=False, id="plots-source"),
     Binding("p", "toggle_selection", "Plot selection / scope", show=False, id="plots-selection"),
+    Binding("w", "export_plot", "Export points / figure", show=False, id="plots-export"),
     Binding("f5", "preset(1)", "Preset: metric vs param", show=False, id="plots-preset-1"),
     Binding("f6", "preset(2)", "Preset: convergence curves", show=False, id="plots-preset-2"),
     Binding(

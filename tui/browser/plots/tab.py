@@ -70,6 +70,7 @@ from tui.browser.plots.curve_requests import (
     series_for,
 )
 from tui.browser.plots.curves import CurveLoader, CurveSource
+from tui.browser.plots.export_dialog import open_plot_export
 from tui.browser.plots.keys import PLOT_BINDINGS, key_applies
 from tui.browser.plots.presets import compare_choice, curves_preset, scalar_preset
 from tui.browser.plots.scalar import fill_points_table, scalar_view
@@ -463,6 +464,10 @@ class PlotsPane(BrowserPane):
 
     def action_preset(self, n: int) -> None:
         self.preset(n)
+
+    def action_export_plot(self) -> None:
+        """``w``: the plotted points to CSV and the chart to SVG or PNG (:mod:`.export_dialog`)."""
+        open_plot_export(self)
 
     def _changed(self) -> None:
         self.refresh_bindings()

@@ -6,6 +6,8 @@ both run on worker threads (the screen's snapshot, :class:`ArtifactsTab`'s loads
 they are plain functions here. Data entries that are stepped metrics are left to the
 Curves tab. A pickle is never loaded (unpickling runs code), nor a file over
 :data:`MAX_LOAD_BYTES`: the viewer says why and shows the file's details instead.
+An image (kind ``image``, or a PNG, JPEG... file) is decoded here and drawn by the
+viewer; ``o`` hands the file shown to the system viewer (:mod:`tui.browser.system_viewer`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from textual.widgets import DataTable
 from metalab.results import Run
 from metalab.types import ArtifactDescriptor
 from tui.browser.run_detail.tab import RunTab
+from tui.browser.system_viewer import OpenResult, open_in_viewer
 from tui.widgets.artifact_view import ArtifactItem, ArtifactView, format_size
+from tui.widgets.image_view import load_image
 
 __all__ = [
     "ARTIFACT_COLUMNS",
@@ -34,6 +38,7 @@ __all__ = [
     "fill_artifact_list",
     "list_items",
     "not_loaded_reason",
+    "open_item",
     "read_item",
 ]
 
@@ -85,13 +90,23 @@ def not_loaded_reason(item: ArtifactItem) -> str | None:
 def read_item(
     run: Run, item: ArtifactItem, descriptors: Mapping[str, ArtifactDescriptor] | None
 ) -> Any:
-    """The value an artifact or data entry holds (raises what reading it raised)."""
+    """The value an artifact or data entry holds (raises what reading it raised); an
+    image as a :class:`~tui.widgets.image_view.LoadedImage`."""
+    if item.is_image and item.path is not None:
+        return load_image(item.path)
     if item.source == "artifact":
         desc = descriptors[item.name] if descriptors is not None else None
         if desc is None:
             raise FileNotFoundError(item.name)
         return run.store.load_artifact(run.run_id, desc)
     return run.data(item.name)
+
+
+def open_item(item: ArtifactItem | None) -> OpenResult:
+    """Open ``item``'s file in the system viewer (or say why not, with its path)."""
+    if item is None or item.path is None:
+        return OpenResult(False, "choose an artifact to open")
+    return open_in_viewer(item.path)
 
 
 def fill_artifact_list(
@@ -170,6 +185,11 @@ class ArtifactsTab(RunTab):
             return
         self.item_shown = item
         self._open_item(item)
+
+    def open_shown(self) -> None:
+        """``o``: the artifact shown, in the system viewer (a notification says how it went)."""
+        result = open_item(self.item_shown)
+        self.notify(result.message, severity=result.severity, timeout=result.timeout)
 
     def _open_item(self, item: ArtifactItem) -> None:
         view = self.view

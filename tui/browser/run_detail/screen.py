@@ -98,6 +98,13 @@ class RunDetailScreen(Screen[None]):
         ),
         Binding("t", "toggle_matrix", "Heatmap/table", id="run-toggle-matrix"),
         Binding(
+            "o",
+            "open_artifact",
+            "Open in viewer",
+            id="run-open-artifact",
+            tooltip="Open the artifact shown with the system's viewer (or show its path)",
+        ),
+        Binding(
             "slash", "filter_logs", "Filter", id="run-filter-logs", tooltip="Filter the log lines"
         ),
         Binding(
@@ -296,6 +303,8 @@ class RunDetailScreen(Screen[None]):
             return tab == "curves" or (tab == "artifacts" and view is not None and view.shows_curve)
         if action == "toggle_matrix":
             return tab == "artifacts" and view is not None and view.shows_matrix
+        if action == "open_artifact":
+            return tab == "artifacts" and self.artifacts_tab.item_shown is not None
         return True
 
     def action_back(self) -> None:
@@ -339,6 +348,9 @@ class RunDetailScreen(Screen[None]):
 
     async def action_toggle_matrix(self) -> None:
         await self.artifacts_tab.view.toggle_matrix()
+
+    def action_open_artifact(self) -> None:
+        self.artifacts_tab.open_shown()
 
     def action_follow(self) -> None:
         self.logs_tab.toggle_follow()

@@ -50,9 +50,15 @@ def rows_to_export(
 def write_runs(
     index: Any, choice: ExportChoice, table: Table, rows: np.ndarray, experiment: str | None
 ) -> Path:
-    """Write ``rows`` of ``table`` as the dialog chose; a Parquet file of an experiment
-    records its id, its number of runs and its context fingerprint. Raises ``OSError``,
-    ``ImportError`` (no pyarrow) or ``ValueError``."""
+    """Write ``rows`` of ``table`` as the dialog chose (with the ``captured_data`` column
+    read through ``index``); a Parquet file of an experiment records its id, its number
+    of runs and its context fingerprint. Raises ``OSError``, ``ImportError`` (no
+    pyarrow) or ``ValueError``."""
+    columns: dict[str, Any] = {
+        "include_derived": choice.include_derived,
+        "index": index,
+        "include_data": choice.include_data,
+    }
     if choice.fmt == "parquet":
         extra: dict[str, Any] = {}
         if experiment is not None:
@@ -63,6 +69,5 @@ def write_runs(
                 "total_runs": summary.total,
                 "context_fingerprint": (exp.manifest or {}).get("context_fingerprint"),
             }
-        return export_parquet(table, choice.path, rows,
-                              include_derived=choice.include_derived, **extra)  # fmt: skip
-    return export_csv(table, choice.path, rows, include_derived=choice.include_derived)
+        return export_parquet(table, choice.path, rows, **columns, **extra)
+    return export_csv(table, choice.path, rows, **columns)

@@ -3,7 +3,8 @@
 The runs tab exports what it shows: the current filter, in the shown order, with the
 columns of ``Results.to_dataframe()`` (``metalab.index.export``). This dialog only asks
 how: the format (Parquet is offered but disabled, with the reason, when pyarrow is not
-installed), whether to add the ``derived_*`` columns, and the path, which defaults to
+installed), whether to add the ``derived_*`` columns and the ``captured_data`` column
+(both on, as in atlas's export), and the path, which defaults to
 ``<cwd>/<experiment id>_<time>.<ext>`` and follows the format while the user has not
 edited it. It dismisses with an :class:`ExportChoice`, or None when cancelled; the
 pane does the writing on a worker thread.
@@ -38,8 +39,9 @@ class ExportChoice:
 
     fmt: str
     path: Path
-    include_derived: bool = False
+    include_derived: bool = True
     only_selected: bool = False
+    include_data: bool = True
 
 
 class ExportDialog(ModalScreen[ExportChoice | None]):
@@ -99,7 +101,12 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
                 )
             if not self.has_parquet:
                 yield Static(PARQUET_HINT, id="export-parquet-reason")
-            yield Checkbox("add derived metrics (derived_* columns)", id="export-derived")
+            yield Checkbox("derived metrics (derived_* columns)", True, id="export-derived")
+            yield Checkbox(
+                "captured data (a captured_data column: each run's capture.data as JSON)",
+                True,
+                id="export-data",
+            )
             if self.n_selected:
                 plural = "s" if self.n_selected != 1 else ""
                 yield Checkbox(
@@ -150,7 +157,8 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
             path = self.cwd / path
         derived = self.query_one("#export-derived", Checkbox).value
         only = bool(self.n_selected) and self.query_one("#export-selected", Checkbox).value
-        return ExportChoice(self.fmt, path, derived, only)
+        data = self.query_one("#export-data", Checkbox).value
+        return ExportChoice(self.fmt, path, derived, only, data)
 
     def action_export(self) -> None:
         choice = self.choice()
