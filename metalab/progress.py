@@ -29,6 +29,7 @@ _STATUS_OF = {
     EventKind.RUN_CANCELLED: "cancelled",
 }
 TERMINAL = frozenset({"success", "failed", "skipped", "cancelled"})
+_COUNTED = ("success", "failed", "skipped", "cancelled", "running")
 
 
 def format_duration(seconds: float | None) -> str:
@@ -92,6 +93,11 @@ class SweepTracker:
         self.runs: dict[str, RunState] = {}
         self.revision = 0
         self._lock = threading.Lock()
+        # kept as events come, so that each event costs the same however many runs
+        # the sweep has (a count over ``runs`` per event made a sweep quadratic)
+        self._by_status: dict[str, int] = dict.fromkeys(_COUNTED, 0)
+        self._durations: list[float] = []
+        self._running: dict[str, RunState] = {}
 
     def __call__(self, event: Event) -> None:
         self.update(event)
@@ -107,7 +113,7 @@ class SweepTracker:
             p = event.payload
             kind = event.kind
             if kind in _STATUS_OF:
-                state.status = _STATUS_OF[kind]
+                self._set_status(state, _STATUS_OF[kind])
             if "params" in p and p["params"] is not None:
                 state.params = dict(p["params"])
                 if self._total_steps is not None and state.total_steps is None:
@@ -130,6 +136,8 @@ class SweepTracker:
                     state.error = p.get("error")
                     state.error_type = p.get("error_type")
                     state.traceback = p.get("traceback")
+                if kind is not EventKind.RUN_CANCELLED and state.started is not None:
+                    self._durations.append(now - state.started)
             elif kind is EventKind.RUN_SKIPPED:
                 state.metrics.update(p.get("metrics") or {})
             if len(self.runs) > self.total:
@@ -139,14 +147,23 @@ class SweepTracker:
             self.revision += 1
             return state
 
+    def _set_status(self, state: RunState, status: str) -> None:
+        counts = self._by_status
+        if state.status in counts:
+            counts[state.status] -= 1
+        state.status = status
+        if status in counts:
+            counts[status] += 1
+        if status == "running":
+            self._running[state.run_id] = state
+        else:
+            self._running.pop(state.run_id, None)
+
     # -- summaries ----------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
         with self._lock:
-            states = [r.status for r in self.runs.values()]
-        counts = {
-            s: states.count(s) for s in ("success", "failed", "skipped", "cancelled", "running")
-        }
+            counts = dict(self._by_status)
         counts["pending"] = self.total - sum(counts.values())
         counts["done"] = (
             counts["success"] + counts["failed"] + counts["skipped"] + counts["cancelled"]
@@ -156,7 +173,8 @@ class SweepTracker:
 
     @property
     def done(self) -> int:
-        return sum(1 for r in self.runs.values() if r.status in TERMINAL)
+        counts = self._by_status
+        return counts["success"] + counts["failed"] + counts["skipped"] + counts["cancelled"]
 
     def elapsed(self) -> float:
         return (self.finished or self._clock()) - self.started
@@ -165,28 +183,20 @@ class SweepTracker:
         """Seconds until the sweep ends, counting the partial work of runs in flight."""
         now = self._clock()
         with self._lock:
-            runs = list(self.runs.values())
-        if self.total and all(r.status in TERMINAL for r in runs) and len(runs) >= self.total:
+            counts = dict(self._by_status)
+            running = list(self._running.values())
+            durations = list(self._durations)
+        done = counts["success"] + counts["failed"] + counts["skipped"] + counts["cancelled"]
+        if self.total and done >= self.total:
             return 0.0
-        durations = [
-            r.elapsed(now)
-            for r in runs
-            if r.status in ("success", "failed") and r.started is not None
-        ]
-        typical = statistics.median(durations) if durations else None  # type: ignore[type-var]
-        work_done = 0.0
-        for r in runs:
-            if r.status == "skipped":
-                continue
-            if r.status in TERMINAL:
-                work_done += 1
-            elif r.status == "running":
-                frac = r.fraction()
-                if frac is None and typical and r.started is not None:
-                    frac = min(0.95, (now - r.started) / typical)
-                work_done += frac or 0.0
-        skipped = sum(1 for r in runs if r.status == "skipped")
-        work_total = self.total - skipped
+        typical = statistics.median(durations) if durations else None
+        work_done = float(counts["success"] + counts["failed"] + counts["cancelled"])
+        for r in running:
+            frac = r.fraction()
+            if frac is None and typical and r.started is not None:
+                frac = min(0.95, (now - r.started) / typical)
+            work_done += frac or 0.0
+        work_total = self.total - counts["skipped"]
         spent = now - self.started
         if work_done <= 0 or spent <= 0:
             return None
