@@ -150,7 +150,8 @@ def dashboard(path: Path, runs: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="metalab-bench-many-") as tmp:
         wall, cpu, out = _timed([sys.executable, __file__, "--tui-child", str(path), tmp])
         _check_runs(Path(tmp), runs)
-    return {"wall": wall, "cpu": cpu, "ui_cpu": float(out.split()[-1])}
+    words = out.split()
+    return {"wall": wall, "cpu": cpu, "ui_cpu": float(words[-1]), "sweep_cpu": float(words[-3])}
 
 
 def tui_child(path: str, store: str) -> None:
@@ -165,8 +166,7 @@ def tui_child(path: str, store: str) -> None:
         # a relative CSS_PATH is read from the subclass's folder: point at the real one
         CSS_PATH = str(Path(tui.live.app.__file__).resolve().parent / "app.tcss")
 
-        def on_mount(self) -> None:
-            super().on_mount()
+        def on_mount(self) -> None:  # after MetalabApp.on_mount: textual calls both
             self.set_interval(0.05, self._check)
 
         def _check(self) -> None:
@@ -183,6 +183,7 @@ def tui_child(path: str, store: str) -> None:
     app = UntilDone(specs, RunOptions(store=Path(store), resume=False))
     code = app.run(headless=True, size=SIZE)
     cpu = os.times()
+    print(f"sweep-cpu {cpu.children_user + cpu.children_system:.3f}")
     print(f"ui-cpu {cpu.user + cpu.system:.3f}")
     sys.exit(code if code is not None else app.return_code or 1)
 
@@ -220,7 +221,8 @@ def main() -> None:
                 a, b = tui[-1], plain[-1]
                 print(
                     f"#   {runs} runs, pair {i + 1}: dashboard {a['wall']:.1f} s wall, "
-                    f"{a['cpu']:.1f} s CPU (UI process {a['ui_cpu']:.1f} s); --no-ui "
+                    f"{a['cpu']:.1f} s CPU (UI {a['ui_cpu']:.1f} s, sweep {a['sweep_cpu']:.1f} s); "
+                    "--no-ui "
                     f"{b['wall']:.1f} s wall, {b['cpu']:.1f} s CPU; "
                     f"ratio {a['wall'] / b['wall']:.2f} wall, {a['cpu'] / b['cpu']:.2f} CPU"
                 )

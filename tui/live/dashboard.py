@@ -11,8 +11,8 @@ whatever the cadence.
 
 Nothing in a refresh scans every run: the table is told which runs changed and draws
 only the rows in view, the plot follows the runs in flight and the selected one, and
-"all curves" draws at most ``MAX_CURVES`` of them, spread evenly over the sweep, and
-says so. A sweep of 20,000 short runs costs the screen what a sweep of 20 does.
+"all curves" draws at most ``MAX_CURVES`` of them, spread evenly over the sweep (and
+the same from one refresh to the next), and says so. A sweep of 20,000 short runs costs the screen what a sweep of 20 does.
 """
 
 from __future__ import annotations
@@ -194,17 +194,16 @@ class DashboardScreen(Screen[int]):
         "all curves" every run that has started (pending ones have no curve yet), at
         most ``MAX_CURVES`` of them (the rest an even sample)."""
         shown = self.session.in_flight()
+        if self.selected and self.selected not in shown:
+            shown.append(self.selected)
         self.sampled = None
         if self.show_all:
             started = self.session.started()
-            if len(started) <= MAX_CURVES:
-                shown = started
-            else:
-                room = MAX_CURVES - len(shown) - 1
-                shown = list(dict.fromkeys([*shown, *evenly(started, room)]))
-                self.sampled = (len(shown), len(started))
-        if self.selected and self.selected not in shown:
-            shown.append(self.selected)
+            if len(started) + len(shown) <= MAX_CURVES:
+                return list(dict.fromkeys([*started, *shown]))
+            fixed = set(shown)
+            shown += [r for r in evenly(started, MAX_CURVES - len(shown)) if r not in fixed]
+            self.sampled = (len(shown), len(started))
         return shown
 
     def _plot_title(self) -> str:
@@ -326,15 +325,16 @@ class DashboardScreen(Screen[int]):
 
 
 def evenly(items: Sequence[str], count: int) -> list[str]:
-    """``count`` items spread evenly over ``items``, first and last included."""
-    n = len(items)
-    if count <= 0 or not n:
+    """At most ``count`` items spread evenly over ``items``: every ``stride``-th from the
+    first, the stride a power of two. As ``items`` grows the sample stays the same, only
+    longer, until the stride doubles (and then half of it stays), so a live plot of it
+    does not read a new set of curves at every refresh."""
+    if count <= 0:
         return []
-    if count == 1:
-        return [items[-1]]
-    if count >= n:
-        return list(items)
-    return [items[round(i * (n - 1) / (count - 1))] for i in range(count)]
+    stride = 1
+    while -(-len(items) // stride) > count:
+        stride *= 2
+    return list(items[::stride])
 
 
 def _param_values(spec: object, keys: list[str], limit: int = 2000) -> dict[str, set[object]]:

@@ -7,7 +7,8 @@ the colours say nothing. Past ``MANY_VALUES`` distinct values:
 * **numbers** are cut into ``BINS`` quantile bins of the distinct values (as many
   values in each; on a log-spaced grid that is log-spaced bins), coloured along an
   ordered ramp, low to high, with a legend that says so:
-  ``lr: 0.0001 … 0.094, 6 bins  ■ 0.0001–0.00031  ■ 0.00032–0.001  …``;
+  ``lr: 0.0001 … 0.094, 6 bins  ■ ≥0.0001  ■ ≥0.00032  ■ ≥0.001  …`` (each bin named by
+  its lowest value, so that the legend fits in the pane's header);
 * **anything else** (names, flags, a mix) keeps a colour for each of the ``TOP_K``
   most common values and draws the rest in grey as ``other``:
   ``optimizer: 40 values, top 8  ■ adam  ■ sgd  …  ■ other (32)``.
@@ -91,9 +92,7 @@ def _binned(
     low, high = format_value(float(distinct[0])), format_value(float(distinct[-1]))
     legend: Legend = [(f"{prefix}{low} … {high}, {BINS} bins", None, False)]
     for chunk, color in zip(chunks, colors, strict=True):
-        first, last = _short(float(chunk[0])), _short(float(chunk[-1]))
-        text = first if first == last else f"{first}–{last}"
-        legend.append((f"{SAMPLE} {text}", color, False))
+        legend.append((f"{SAMPLE} ≥{_short(float(chunk[0]))}", color, False))
     if has_none:
         legend.append((f"{SAMPLE} None", OTHER, False))
 
@@ -125,7 +124,8 @@ def _top_k(
 
 
 def _short(value: float) -> str:
-    """A bin's edge in the legend: whole numbers as they are, else 2 significant digits."""
+    """A bin's lowest value in the legend: whole numbers as they are, else 2 significant
+    digits."""
     if value.is_integer() and abs(value) < 1e6:
         return str(int(value))
     return f"{value:.2g}"
