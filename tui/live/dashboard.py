@@ -12,7 +12,8 @@ whatever the cadence.
 Nothing in a refresh scans every run: the table is told which runs changed and draws
 only the rows in view, the plot follows the runs in flight and the selected one, and
 "all curves" draws at most ``MAX_CURVES`` of them, spread evenly over the sweep (and
-the same from one refresh to the next), and says so. A sweep of 20,000 short runs costs the screen what a sweep of 20 does.
+the same from one refresh to the next), and says so. What the screen costs a second
+does not grow with the number of runs.
 """
 
 from __future__ import annotations
