@@ -14,11 +14,14 @@ the same way, so both pay Python's start-up and imports:
 * the dashboard: this script with ``--tui-child``, which runs the real app
   (``MetalabApp.run(headless=True)`` at 160x48, Textual's headless driver: everything
   is composed and drawn, nothing is written to a terminal) and exits as soon as the
-  sweep has ended. It prints the UI process's CPU time, which the dashboard adds to
-  the sweep's own.
+  sweep has ended. It reports the UI process's CPU time and peak RSS, and the CPU time
+  of the sweep's process (the dashboard's child, ``--no-ui --json``).
 
-After an untimed warm-up of each side, the two alternate, the order flipping every
-pair; the figure is the median of the per-pair ratios.
+Both sides get bytecode caches (``PYTHONPYCACHEPREFIX``), as an installation has. On
+sizes below 10,000, an untimed warm-up of each side comes first. Then the two
+alternate, the order flipping every pair; the figure is the median of the per-pair
+ratios of wall time. The ratio of CPU time (each process with its children) is printed
+too: it varies less on a busy machine.
 
     uv run python bench/bench_tui_many.py [--sizes 2000,20000] [--pairs 3] [--large-pairs 1]
 """
@@ -151,7 +154,8 @@ def dashboard(path: Path, runs: int) -> dict[str, float]:
         wall, cpu, out = _timed([sys.executable, __file__, "--tui-child", str(path), tmp])
         _check_runs(Path(tmp), runs)
     words = out.split()
-    return {"wall": wall, "cpu": cpu, "ui_cpu": float(words[-1]), "sweep_cpu": float(words[-3])}
+    return {"wall": wall, "cpu": cpu, "ui_cpu": float(words[-1]), "sweep_cpu": float(words[-3]),
+            "ui_peak_mb": float(words[-5])}  # fmt: skip
 
 
 def tui_child(path: str, store: str) -> None:
@@ -183,6 +187,8 @@ def tui_child(path: str, store: str) -> None:
     app = UntilDone(specs, RunOptions(store=Path(store), resume=False))
     code = app.run(headless=True, size=SIZE)
     cpu = os.times()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"ui-peak-mb {peak:.1f}")
     print(f"sweep-cpu {cpu.children_user + cpu.children_system:.3f}")
     print(f"ui-cpu {cpu.user + cpu.system:.3f}")
     sys.exit(code if code is not None else app.return_code or 1)
@@ -233,7 +239,8 @@ def main() -> None:
                 f"{runs} runs: dashboard {median([a['wall'] for a in tui]):.1f} s / --no-ui "
                 f"{median([b['wall'] for b in plain]):.1f} s, median of pair ratios "
                 f"{wall:.2f}x wall (target <= {RATIO_TARGET}x) -- {verdict}; {cpu:.2f}x CPU; "
-                f"UI process CPU {median([a['ui_cpu'] for a in tui]):.1f} s"
+                f"UI process CPU {median([a['ui_cpu'] for a in tui]):.1f} s, "
+                f"peak RSS {max(a['ui_peak_mb'] for a in tui):.0f} MB"
             )
 
 
