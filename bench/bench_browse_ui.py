@@ -12,7 +12,7 @@ waits for:
 * filter: enter in the filter box until the first frame showing the matching runs;
 * a screenful down, select-all, and a live refresh after one more run is written.
 
-The runs table draws only the rows on screen (``tui.browser.grid.VirtualGrid``) from
+The runs table draws only the rows on screen (``tui.widgets.grid.VirtualGrid``) from
 the filtered, sorted order, so each answer costs a numpy sort or filter plus one screen
 of lines. For comparison, the script also times filling a plain ``DataTable`` with
 every run, which is what drawing only the visible rows avoids.

@@ -194,9 +194,7 @@ async def key_latency(spec: ExperimentSpec, presses: int) -> dict[str, list[floa
                 if not tracker.counts()["running"]:
                     break  # the sweep has ended: later presses would not count
                 key = "down" if i % 2 == 0 else "up"
-                target = str(
-                    table.ordered_rows[table.cursor_row + (1 if i % 2 == 0 else -1)].key.value
-                )
+                target = table.run_ids[table.cursor_row + (1 if i % 2 == 0 else -1)]
                 shown.clear()
                 started = time.perf_counter()
                 app._driver.send_message(events.Key(key, None))  # type: ignore[union-attr]

@@ -16,6 +16,7 @@ import metalab
 from metalab.runner import plan_runs
 from metalab.store import stepped
 from metalab.store.filestore import FileStore
+from tui.live import session as session_module
 from tui.live.curve_follower import CurveFollower, GrowingSeries
 from tui.live.session import LOG_LINES_KEPT, SweepSession
 from tui.options import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, RunOptions
@@ -87,6 +88,7 @@ def test_every_run_is_a_pending_row_before_it_starts(sweep_files: Files) -> None
     poll(lambda: statuses() == ["running", "pending", "pending"])
     runs = session.tracker.runs
     first, *rest = runs.values()
+    assert session.in_flight() == session.started() == [first.run_id]
     assert first.params["lr"] == 0.1
     assert [(r.status, r.params["lr"], r.replicate, r.total_steps) for r in rest] == [
         ("pending", 0.2, 0, 20),
@@ -186,6 +188,32 @@ def test_a_curve_read_while_running_is_complete_after_the_sweep(sweep_files: Fil
     assert run_id in session._followers  # made by the curve thread while the run ran
     x, _, _ = session.curve(run_id)
     assert len(x) == 60
+
+
+def test_a_long_sweep_keeps_only_recent_logs_and_curves_in_memory(
+    sweep_files: Files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(session_module, "LOGS_KEPT", 3)
+    monkeypatch.setattr(session_module, "CURVES_KEPT", 2)
+    lrs = [round(0.01 * (i + 1), 2) for i in range(10)]
+    (spec,) = sweep_files.load(sweep_files.write(lrs, workers=1))
+    session = SweepSession(spec, RunOptions())
+    assert session.follow() == EXIT_OK  # the exit code comes from the events
+    assert session.results is None  # so no record was read back for it
+    ids = list(session.tracker.runs)
+    assert session.started() == ids and session.in_flight() == []
+    # in memory: the lines of the last 3 finished runs and of the run in flight when
+    # the last one started logging; the rest are on disk
+    assert list(session.logs) == ids[-4:]
+    lines = session.log_lines(ids[0])
+    assert len(lines) == 2 and lines[0].endswith("training lr=0.01 rep=0")
+
+    revisions = {rid: session.curve(rid)[2] for rid in ids}  # each read, then forgotten
+    session._poll_curves()
+    assert len(session._followers) <= 2
+    x, y, revision = session.curve(ids[0])  # read again from the tree, whole
+    np.testing.assert_allclose(y, [final_loss(0.01, k) for k in range(1, 21)])
+    assert revision != revisions[ids[0]]  # a reader never takes it for the old one
 
 
 def test_cancel_keeps_finished_runs_and_a_later_run_resumes_the_rest(sweep_files: Files) -> None:

@@ -5,14 +5,21 @@ The sweep runs in a child process, followed by a thread worker; its events land 
 A timer reads the session ten times a second and updates only what changed, so
 the screen's cost is fixed whatever the logging rate and keys stay responsive. The
 table, header and curves are updated at most every ``LIVE_EVERY`` seconds while the
-sweep runs: each update redraws the whole runs table and may draw a plot frame, which
-costs CPU the child's workers could use and delays the next key. Keys act at once,
+sweep runs: each update may redraw the rows on screen and a plot frame, which costs
+CPU the child's workers could use and delays the next key. Keys act at once,
 whatever the cadence.
+
+Nothing in a refresh scans every run: the table is told which runs changed and draws
+only the rows in view, the plot follows the runs in flight and the selected one, and
+"all curves" draws at most ``MAX_CURVES`` of them, spread evenly over the sweep (and
+the same from one refresh to the next), and says so. What the screen costs a second
+does not grow with the number of runs.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from textual import work
 from textual.app import ComposeResult
@@ -37,6 +44,9 @@ TICK = 0.1
 
 LIVE_EVERY = 0.5
 """Seconds between updates of the runs table, header and curves while the sweep runs."""
+
+MAX_CURVES = 200
+"""The most curves "all curves" draws; beyond it, an even sample of the finished runs."""
 
 
 class DashboardScreen(Screen[int]):
@@ -88,6 +98,9 @@ class DashboardScreen(Screen[int]):
         self.state = "starting"
         self.note = ""
         self.selected: str | None = None
+        self.sampled: tuple[int, int] | None = None  # (curves drawn, runs started)
+        self._domain_key: tuple[str, int] | None = None
+        self._domain: list[object] = []
         self._shown_key: tuple[object, ...] = ()
         self._log_rev: tuple[str | None, int] = (None, -1)
         self._quit_when_done = False
@@ -114,8 +127,7 @@ class DashboardScreen(Screen[int]):
     def on_mount(self) -> None:
         spec = self.session.spec
         self.title = f"{spec.name} {spec.version}"
-        plot = self.query_one(CurvePlot)
-        plot.title = f"{spec.display.metric} by step, coloured by {self.color_by}"
+        self.query_one(CurvePlot).title = self._plot_title()
         self.query_one("#log", LogPane).border_title = "log"
         self.set_interval(TICK, self.refresh_from_session)
         self.run_sweep()
@@ -123,8 +135,7 @@ class DashboardScreen(Screen[int]):
     @work(thread=True, exclusive=True, group="sweep", exit_on_error=False, description="sweep")
     def run_sweep(self) -> int:
         self.state = "running"
-        self.session.run()
-        return self.session.exit_code()
+        return self.session.follow()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "sweep":
@@ -163,14 +174,16 @@ class DashboardScreen(Screen[int]):
             return
         self._last_live = now
         changed = session.take_changed()
-        full = force or now - self._last_full >= 1.0  # elapsed times tick once a second
-        if full:
-            self._last_full = now
         table = self.query_one(RunsTable)
         runs = tracker.runs
-        states = [runs[r] for r in list(runs)] if full else [runs[r] for r in changed if r in runs]
-        if states:
-            table.sync(states, session.clock())
+        clock = session.clock()
+        if len(runs) != len(table.states):  # runs were added: take the tracker's order
+            table.set_runs(list(runs.values()), clock)
+        elif changed:
+            table.sync([runs[r] for r in changed if r in runs], clock)
+        if force or now - self._last_full >= 1.0:  # elapsed times tick once a second
+            self._last_full = now
+            table.tick(clock)
         if self.selected is None:
             self.selected = table.selected_run
         self.query_one(SweepHeader).show(self.title or "", tracker, self.state, self.note)
@@ -178,17 +191,32 @@ class DashboardScreen(Screen[int]):
         self._refresh_log()
 
     def _shown_runs(self) -> list[str]:
-        runs = self.session.tracker.runs
-        if self.show_all:  # every run that has started (pending ones have no curve yet)
-            return [r for r, st in list(runs.items()) if st.status != "pending"]
-        shown = [r for r, st in list(runs.items()) if st.status == "running"]
+        """The runs whose curves are drawn: those in flight and the selected one, or with
+        "all curves" every run that has started (pending ones have no curve yet), at
+        most ``MAX_CURVES`` of them (the rest an even sample)."""
+        shown = self.session.in_flight()
         if self.selected and self.selected not in shown:
             shown.append(self.selected)
+        self.sampled = None
+        if self.show_all:
+            started = self.session.started()
+            if len(started) + len(shown) <= MAX_CURVES:
+                return list(dict.fromkeys([*started, *shown]))
+            fixed = set(shown)
+            shown += [r for r in evenly(started, MAX_CURVES - len(shown)) if r not in fixed]
+            self.sampled = (len(shown), len(started))
         return shown
+
+    def _plot_title(self) -> str:
+        title = f"{self.session.spec.display.metric} by step, coloured by {self.color_by}"
+        if self.sampled is not None:
+            title += f" · {self.sampled[0]:,} of {self.sampled[1]:,} runs"
+        return title
 
     def _refresh_plot(self) -> None:
         session = self.session
         shown = self._shown_runs()
+        self.query_one(CurvePlot).title = self._plot_title()
         session.watch(shown)
         curves = [(rid, *session.curve(rid)) for rid in shown]
         key = (tuple((rid, rev) for rid, _, _, rev in curves), self.color_by, self.selected)
@@ -202,8 +230,21 @@ class DashboardScreen(Screen[int]):
                 Series(key=rid, label=rid[:8], x=x, y=y, color_value=params.get(self.color_by))
             )
         self.query_one(CurvePlot).set_series(
-            series, color_by=self.color_by or None, highlight=self.selected
+            series,
+            color_by=self.color_by or None,
+            highlight=self.selected,
+            color_domain=self._color_domain(),
         )
+
+    def _color_domain(self) -> list[object]:
+        """The colouring parameter's value in every run of the sweep (computed again
+        only when the parameter or the number of runs changes)."""
+        runs = self.session.tracker.runs
+        key = (self.color_by, len(runs))
+        if key != self._domain_key:
+            self._domain_key = key
+            self._domain = [state.params.get(self.color_by) for state in list(runs.values())]
+        return self._domain
 
     def _refresh_log(self) -> None:
         rid = self.selected
@@ -243,9 +284,6 @@ class DashboardScreen(Screen[int]):
     def action_cycle_color(self) -> None:
         i = self.color_keys.index(self.color_by) if self.color_by in self.color_keys else -1
         self.color_by = self.color_keys[(i + 1) % len(self.color_keys)]
-        self.query_one(
-            CurvePlot
-        ).title = f"{self.session.spec.display.metric} by step, coloured by {self.color_by}"
         self._shown_key = ()
         self._refresh_plot()
 
@@ -287,6 +325,19 @@ class DashboardScreen(Screen[int]):
         )
 
 
+def evenly(items: Sequence[str], count: int) -> list[str]:
+    """At most ``count`` items spread evenly over ``items``: every ``stride``-th from the
+    first, the stride a power of two. As ``items`` grows the sample stays the same, only
+    longer, until the stride doubles (and then half of it stays), so a live plot of it
+    does not read a new set of curves at every refresh."""
+    if count <= 0:
+        return []
+    stride = 1
+    while -(-len(items) // stride) > count:
+        stride *= 2
+    return list(items[::stride])
+
+
 def _param_values(spec: object, keys: list[str], limit: int = 2000) -> dict[str, set[object]]:
     """The values each shown parameter takes in the first ``limit`` cases."""
     params = getattr(getattr(spec, "experiment", None), "params", None)
@@ -304,11 +355,14 @@ def _param_values(spec: object, keys: list[str], limit: int = 2000) -> dict[str,
     return values
 
 
-def _param_keys(spec: object) -> list[str]:
+def _param_keys(spec: object, limit: int = 2000) -> list[str]:
+    """The parameters' names, from the first ``limit`` cases (at most 7 of them)."""
     params = getattr(getattr(spec, "experiment", None), "params", None)
     keys: list[str] = []
     try:
-        for case in params:  # type: ignore[union-attr]
+        for i, case in enumerate(params):  # type: ignore[arg-type]
+            if i >= limit:
+                break
             for k in getattr(case, "params", case):
                 if k not in keys:
                     keys.append(k)

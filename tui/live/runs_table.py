@@ -1,14 +1,14 @@
-"""The live runs table: one row per run, updated in place by key.
+"""The live runs table: one row per run, drawn only where it is on screen.
 
-Rows are keyed by run id and only the cells that changed are rewritten, all inside
-one ``batch_update``, so a sweep of hundreds of runs updates without flicker or a
-full redraw; the cursor stays on the same run while rows change.
+A sweep may have tens of thousands of runs. The table is a
+:class:`~tui.widgets.grid.VirtualGrid`: it holds the runs' states in plan order and
+draws the rows in view from them when asked, so a run that changes off screen costs
+nothing but a cache entry dropped, and the cost of a refresh is one screen of rows
+whatever the sweep's size. The cursor is a row and stays on the same run while rows
+change.
 
-Every column has a fixed width, sized for what it can hold (the parameter columns for
-the sweep's values, given up front). Columns do not jump as values change, and no
-cell is ever drawn at a stale width: textual's DataTable measures auto-width columns
-on idle without invalidating the cells it has already drawn, so a value that grew
-(a loss going from ``0.5`` to ``1.234e-05``) could stay cut off until its next change.
+Columns are sized to what they hold and given up, least useful first, when the pane
+is narrow (:mod:`tui.live.run_columns`), so a number on screen is never cut.
 """
 
 from __future__ import annotations
@@ -16,53 +16,54 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from rich.text import Text
+from rich.style import Style
+from textual import events, on
 from textual.message import Message
-from textual.widgets import DataTable
 
 from metalab.progress import RunState, format_duration
-from tui.widgets.row_keys import ROW_KEYS
+from tui.live.run_columns import (
+    BAR_WIDTH,
+    LiveColumn,
+    cell_text,
+    fit_columns,
+    progress_text,
+    progress_text_width,
+)
+from tui.widgets.grid import Cell, GridColumn, VirtualGrid
 
 __all__ = ["RunsTable", "cell_text", "progress_bar"]
 
-BAR_WIDTH = 12
-STATUS_WIDTH = len("cancelled")
-METRIC_WIDTH = len("-1.235e-05")  # f"{v:.4g}"; exponents beyond +-99 are cut
-TIME_WIDTH = len("59m59s")  # and "1h02m"; 100 hours and more are cut
-REP_WIDTH = 3
+STATUS_STYLES = {
+    "pending": Style(dim=True),
+    "running": Style(bold=True),
+    "success": Style(color="green"),
+    "failed": Style(bold=True, color="red"),
+    "skipped": Style(color="cyan"),
+    "cancelled": Style(color="yellow"),
+}
 
 
-def progress_bar(state: RunState, width: int = BAR_WIDTH) -> str:
-    """``███████░░░░░ 3500/5000`` for a run of known length; a status word otherwise."""
-    frac = state.fraction()
-    if frac is None:
-        if state.status == "running" and state.step is not None:
-            return f"step {state.step + 1}"
+def progress_bar(state: RunState, width: int = BAR_WIDTH, text_width: int = 0) -> str:
+    """``███████░░░░░ 3500/5000``: a bar of ``width`` cells (none for 0), then the
+    progress text right-aligned in ``text_width``; empty for a run not started."""
+    text = progress_text(state)
+    if not text:
         return ""
+    frac = state.fraction()
+    if not width or frac is None:
+        return text.rjust(text_width)
     filled = int(round(frac * width))
-    bar = "█" * filled + "░" * (width - filled)
-    if state.total_steps:
-        done = (
-            state.total_steps if state.status in ("success", "skipped") else (state.step or -1) + 1
-        )
-        return f"{bar} {min(done, state.total_steps)}/{state.total_steps}"
-    return f"{bar} {frac:4.0%}"
+    return "█" * filled + "░" * (width - filled) + " " + text.rjust(text_width)
 
 
-def cell_text(v: object) -> str:
-    """A parameter or metric value as the table shows it: floats to 4 significant digits."""
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    return "" if v is None else str(v)
-
-
-_value = cell_text
-
-
-class RunsTable(DataTable[str | Text]):
+class RunsTable(VirtualGrid):
     """One live row per run: id, params, replicate, status, progress, metric, time."""
 
-    BINDINGS = ROW_KEYS
+    DEFAULT_CSS = """
+    RunsTable {
+        scrollbar-size-vertical: 1;
+    }
+    """
 
     @dataclass
     class RunSelected(Message):
@@ -85,92 +86,139 @@ class RunsTable(DataTable[str | Text]):
     ) -> None:
         """``param_values``: the values each parameter takes in the sweep, to size its
         column (a parameter left out gets a column as wide as its name, or 10)."""
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+        super().__init__(fixed_columns=1, row_cursor=True, **kwargs)
         self.param_keys = list(param_keys)
         self.metric = metric
-        values = param_values or {}
-        self.param_widths = {
-            key: max([len(key), *(len(cell_text(v)) for v in values.get(key, ()))])
-            if key in values
-            else max(len(key), 10)
-            for key in self.param_keys
-        }
-        self._cells: dict[str, tuple[str, ...]] = {}
+        self.param_values = param_values or {}
+        self.states: list[RunState] = []
+        self._index: dict[str, int] = {}
+        self._now = 0.0
+        self._text_width = progress_text_width(())
+        self._bar_width = BAR_WIDTH
+        self._shown: list[LiveColumn] = []
+        self._fitted_to: tuple[int, int] | None = None
 
-    def on_mount(self) -> None:
-        self.add_column("run", key="run", width=8)
-        for key in self.param_keys:
-            self.add_column(key, key=f"p:{key}", width=self.param_widths[key])
-        self.add_column("rep", key="rep", width=REP_WIDTH)
-        self.add_column("status", key="status", width=STATUS_WIDTH)
-        self.add_column("progress", key="progress", width=BAR_WIDTH + 12)
-        self.add_column(self.metric, key="metric", width=max(len(self.metric), METRIC_WIDTH))
-        self.add_column("time", key="time", width=TIME_WIDTH)
+    # -- the runs ------------------------------------------------------------------------------
 
-    def _row(self, state: RunState, now: float) -> tuple[str, ...]:
-        value = state.values.get(self.metric)
-        if value is None:
-            value = state.metrics.get(self.metric, state.metrics.get(f"final_{self.metric}"))
-        return (
-            state.run_id[:8],
-            *(_value(state.params.get(k)) for k in self.param_keys),
-            _value(state.replicate),
-            state.status,
-            progress_bar(state),
-            _value(value),
-            format_duration(state.elapsed(now)) if state.started is not None else "",
-        )
+    def set_runs(self, states: Sequence[RunState], now: float) -> None:
+        """Show these runs, in this order; the cursor stays on the run it was on."""
+        selected = self.selected_run
+        self.states = list(states)
+        self._index = {state.run_id: i for i, state in enumerate(self.states)}
+        self._now = now
+        self._text_width = progress_text_width(self.states)
+        row = self._index.get(selected, 0) if selected is not None else 0
+        self._fit(force=True, cursor_row=row)
 
     def sync(self, states: Iterable[RunState], now: float) -> None:
-        """Add new runs and rewrite the cells that changed."""
-        keys = [
-            "run",
-            *(f"p:{k}" for k in self.param_keys),
-            "rep",
-            "status",
-            "progress",
-            "metric",
-            "time",
-        ]
-        with self.app.batch_update():
-            for state in states:
-                cells = self._row(state, now)
-                old = self._cells.get(state.run_id)
-                if old == cells:
-                    continue
-                rendered = [Text(c) for c in cells]
-                status_i = keys.index("status")
-                rendered[status_i] = Text(cells[status_i], style=_style(state.status))
-                if old is None:
-                    self.add_row(*rendered, key=state.run_id)
-                else:
-                    for i, (a, b) in enumerate(zip(old, cells, strict=True)):
-                        if a != b:
-                            self.update_cell(state.run_id, keys[i], rendered[i])
-                self._cells[state.run_id] = cells
+        """These runs changed: draw their rows again (runs not shown yet are added)."""
+        self._now = now
+        rows = []
+        new = []
+        for state in states:
+            row = self._index.get(state.run_id)
+            if row is None:
+                new.append(state)
+            else:
+                self.states[row] = state
+                rows.append(row)
+        if new:
+            self.set_runs([*self.states, *new], now)
+        elif rows:
+            self.refresh_rows(rows)
+
+    def tick(self, now: float) -> None:
+        """Time passed: redraw the rows on screen whose elapsed time runs on."""
+        self._now = now
+        shown = self.visible_rows
+        self.refresh_rows(r for r in shown if self.states[r].status == "running")
+
+    @property
+    def run_ids(self) -> list[str]:
+        return [state.run_id for state in self.states]
+
+    def row_of(self, run_id: str) -> int | None:
+        return self._index.get(run_id)
 
     @property
     def selected_run(self) -> str | None:
-        if not self.row_count:
+        if not self.row_count or not self.states:
             return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except Exception:
-            return None
-        return str(key.value) if key.value is not None else None
+        return self.states[min(self.cursor_row, len(self.states) - 1)].run_id
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @property
+    def shown_columns(self) -> list[str]:
+        """The keys of the columns on screen (``run``, ``p:lr``, ``status``, ...)."""
+        return [column.key for column in self._shown]
+
+    @property
+    def bar_width(self) -> int:
+        return self._bar_width
+
+    def cell(self, run_id: str, key: str) -> str:
+        """The text of a run's cell in column ``key``, shown or not (the progress cell
+        with a full-width bar when its column is not shown)."""
+        state = self.states[self._index[run_id]]
+        return self._text(state, key, self._bar_width if key in self.shown_columns else BAR_WIDTH)
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def _text(self, state: RunState, key: str, bar: int) -> str:
+        if key == "run":
+            return state.run_id[:8]
+        if key.startswith("p:"):
+            return cell_text(state.params.get(key[2:]))
+        if key == "rep":
+            return cell_text(state.replicate)
+        if key == "status":
+            return state.status
+        if key == "progress":
+            return progress_bar(state, bar, self._text_width)
+        if key == "metric":
+            value = state.values.get(self.metric)
+            if value is None:
+                value = state.metrics.get(self.metric, state.metrics.get(f"final_{self.metric}"))
+            return cell_text(value)
+        if key == "time":
+            return format_duration(state.elapsed(self._now)) if state.started is not None else ""
+        raise KeyError(key)
+
+    def _cells(self, row: int) -> list[Cell]:
+        state = self.states[row]
+        bar = self._bar_width
+        status = STATUS_STYLES.get(state.status)
+        return [
+            (self._text(state, c.key, bar), status if c.key == "status" else None)
+            for c in self._shown
+        ]
+
+    def _available(self) -> int:
+        """Cells across for the columns: the pane less a vertical scrollbar if one is due."""
+        width, height = self.size
+        scrollbar = self.styles.scrollbar_size_vertical if len(self.states) + 1 > height else 0
+        return max(0, width - scrollbar)
+
+    def _fit(self, *, force: bool = False, cursor_row: int | None = None) -> None:
+        """Choose the columns for the pane's width (when it or the rows changed)."""
+        key = (self._available(), self._text_width)
+        if not force and key == self._fitted_to:
+            return
+        self._fitted_to = key
+        self._shown, self._bar_width = fit_columns(
+            self.param_keys,
+            self.metric,
+            key[0],
+            text_width=self._text_width,
+            param_values=self.param_values,
+        )
+        columns = [GridColumn(c.key, c.label, c.width, c.justify) for c in self._shown]
+        self.set_data(columns, len(self.states), self._cells, cursor_row=cursor_row)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit()
+
+    @on(VirtualGrid.CursorMoved)
+    def _cursor_moved(self, event: VirtualGrid.CursorMoved) -> None:
         event.stop()
-        if event.row_key.value is not None:
-            self.post_message(self.RunSelected(self, str(event.row_key.value)))
-
-
-def _style(status: str) -> str:
-    return {
-        "pending": "dim",
-        "running": "bold",
-        "success": "green",
-        "failed": "bold red",
-        "skipped": "cyan",
-        "cancelled": "yellow",
-    }.get(status, "")
+        if 0 <= event.row < len(self.states):
+            self.post_message(self.RunSelected(self, self.states[event.row].run_id))

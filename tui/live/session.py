@@ -8,12 +8,19 @@ the curves of the runs being shown, from disk, on a thread of its own.
 The UI reads it on a timer at a fixed rate, so the cost of drawing does not depend on
 how fast runs log, and no file is read on the UI thread. It imports no textual, so
 it is tested on its own.
+
+What it keeps does not grow with the sweep beyond a few small things a run (its state,
+its id): the runs in flight are kept apart so that nothing scans every run, the log
+lines and curves in memory are those of the runs in flight and of the last few hundred
+others (the rest are on disk, read again if asked for), and the sweep's exit code comes
+from its events rather than from reading every record back.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import itertools
 import os
 import signal
 import subprocess
@@ -32,11 +39,10 @@ import tui
 from metalab.config import ExperimentSpec
 from metalab.errors import MetalabError
 from metalab.events import Event, EventKind
-from metalab.progress import RunState, SweepTracker
+from metalab.progress import TERMINAL, RunState, SweepTracker
 from metalab.results import Results, load_results
 from metalab.runner import plan_runs
 from metalab.store.filestore import FileStore, open_store
-from metalab.types import Status
 from tui.live.curve_follower import CurveFollower
 from tui.options import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, RunOptions
 
@@ -47,6 +53,12 @@ LOG_LINES_KEPT = 2000
 
 CURVE_POLL = 0.2
 """Seconds between reads of the shown runs' curves."""
+
+LOGS_KEPT = 256
+"""Finished runs whose log lines are kept in memory (runs in flight always are)."""
+
+CURVES_KEPT = 512
+"""Curves kept in memory besides those shown and those of runs in flight."""
 
 
 class SweepSession:
@@ -76,13 +88,18 @@ class SweepSession:
         self._child: subprocess.Popen[bytes] | None = None
         self._child_heard = False  # an event came: the child can take a SIGINT
         self._run_ids: set[str] = set()
+        self._in_flight: dict[str, None] = {}  # running runs, in the order they started
+        self._started: dict[str, None] = {}  # every run that has left "pending"
+        self._code: int | None = None  # the child's exit code, once it has ended
         self.results: Results | None = None
         self.error: BaseException | None = None
         self.cancelling = False
         self.finished = threading.Event()
         self.logs: dict[str, deque[str]] = {}
         self.log_revision: dict[str, int] = {}
-        self._followers: dict[str, CurveFollower] = {}
+        self._followers: dict[str, CurveFollower] = {}  # least recently used first
+        self._followers_lock = threading.Lock()
+        self._follower_serial = itertools.count(1)
         self._watched: set[str] = set()
         self._lock = threading.Lock()
         self._changed: set[str] = set()
@@ -91,16 +108,21 @@ class SweepSession:
     # -- the runner side (called on a worker thread) ---------------------------------
 
     def run(self) -> Results:
+        """Run the sweep to its end (:meth:`follow`), then read its records back."""
+        self.follow()
+        self.results = self._load_results()
+        return self.results
+
+    def follow(self) -> int:
         """Run the sweep to its end, in a child process, following it on the calling
-        thread; returns its Results."""
-        self._add_planned_runs()
+        thread; returns its exit code (:meth:`exit_code`)."""
         self._curve_thread = threading.Thread(
             target=self._follow_curves, name="metalab-curves", daemon=True
         )
         self._curve_thread.start()
         try:
-            self.results = self._run_child()
-            return self.results
+            self._code = self._run_child()
+            return self.exit_code()
         except BaseException as exc:
             self.error = exc
             raise
@@ -125,7 +147,7 @@ class SweepSession:
             cmd.append("--fail-fast")
         return cmd
 
-    def _run_child(self) -> Results:
+    def _run_child(self) -> int:
         env = dict(os.environ)
         # the child imports tui and metalab from wherever this process does
         root = str(Path(tui.__file__).resolve().parent.parent)
@@ -149,6 +171,9 @@ class SweepSession:
         )
         drain.start()
         try:
+            # planned while the child starts up (it plans the same runs itself); its
+            # events wait in the pipe until every run has its pending row
+            self._add_planned_runs()
             assert child.stdout is not None
             for line in child.stdout:
                 self._on_line(line)
@@ -168,14 +193,13 @@ class SweepSession:
             at = stderr.rfind(prefix)
             message = stderr[at + len(prefix) :] if at >= 0 else stderr
             raise MetalabError(message or "the experiment file could not be used")
-        results = self._load_results()
         if code not in (EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED) or (
-            code == EXIT_FAILED and not results.records
+            code == EXIT_FAILED and not self.tracker.counts()["done"]
         ):
             raise RuntimeError(
                 f"the sweep's process exited with code {code}: {stderr or 'no message'}"
             )
-        return results
+        return code
 
     def _on_line(self, line: bytes) -> None:
         """One line of the child's output: a JSON event."""
@@ -232,7 +256,7 @@ class SweepSession:
                     total_steps=display.total_steps(payload.params),
                 ),
             )
-        # no event has come yet (the sweep starts after this); the UI thread may be
+        # no event has been read yet (they wait in the pipe); the UI thread may be
         # reading the tracker, so swap the dict whole rather than grow it under it
         self.tracker.runs = runs
         self.tracker.total = max(self.tracker.total, len(planned))
@@ -251,10 +275,30 @@ class SweepSession:
                 lines = self.logs.get(run_id)
                 if lines is None:
                     lines = self.logs[run_id] = deque(maxlen=LOG_LINES_KEPT)
+                    if len(self.logs) > LOGS_KEPT + len(self._in_flight):
+                        self._forget_logs()
                 lines.append(self.format_log(event.payload))
                 self.log_revision[run_id] = self.log_revision.get(run_id, 0) + 1
         with self._lock:
+            if state.status == "running":
+                self._in_flight[run_id] = None
+            else:
+                self._in_flight.pop(run_id, None)
+            if state.status != "pending":
+                self._started[run_id] = None
             self._changed.add(run_id)
+
+    def _forget_logs(self) -> None:
+        """Drop the in-memory lines of the finished runs that logged longest ago, down
+        to ``LOGS_KEPT`` (under ``_lock``); their logs are read from disk if asked for."""
+        runs = self.tracker.runs
+        for run_id in list(self.logs):
+            if len(self.logs) <= LOGS_KEPT + len(self._in_flight):
+                break
+            state = runs.get(run_id)
+            if state is not None and state.status in TERMINAL:
+                del self.logs[run_id]
+                self.log_revision.pop(run_id, None)
 
     def format_log(self, payload: dict[str, Any]) -> str:
         """The text shown for one ``log`` event (tests override it to drop timestamps)."""
@@ -266,14 +310,18 @@ class SweepSession:
         A pending row may have been shown before the run started, and the worker clears
         an earlier attempt's curves when it starts; a follower that already read them
         (and took them for the sealed, final curve) would never follow the new ones.
-        The new follower's revision continues the old one's, so the change is seen.
+        The new follower's revisions differ from the old one's, so the change is seen.
         """
-        old = self._followers.get(run_id)
-        if old is None:
-            return
-        new = CurveFollower(self.store, run_id, self.metric)
-        new.revision = old.revision + 1
-        self._followers[run_id] = new
+        with self._followers_lock:
+            if run_id in self._followers:
+                self._followers[run_id] = self._new_follower(run_id)
+
+    def _new_follower(self, run_id: str) -> CurveFollower:
+        """A follower whose revisions no earlier follower of the run has used (one may
+        have been forgotten, or replaced when the run restarted), so a change is seen."""
+        follower = CurveFollower(self.store, run_id, self.metric)
+        follower.revision = next(self._follower_serial) << 32
+        return follower
 
     def cancel(self) -> None:
         """Cancel the sweep: finished runs are kept, the rest are recorded cancelled."""
@@ -288,6 +336,16 @@ class SweepSession:
     @property
     def running(self) -> bool:
         return not self.finished.is_set()
+
+    def in_flight(self) -> list[str]:
+        """The runs running now, in the order they started."""
+        with self._lock:
+            return list(self._in_flight)
+
+    def started(self) -> list[str]:
+        """Every run that has started (or was resumed), in the order it did."""
+        with self._lock:
+            return list(self._started)
 
     def take_changed(self) -> set[str]:
         """Run ids whose state changed since the last call."""
@@ -320,9 +378,13 @@ class SweepSession:
 
     def curve(self, run_id: str) -> tuple[np.ndarray, np.ndarray, int]:
         """(steps, values, revision) of the run's plotted metric, as read so far."""
-        follower = self._followers.get(run_id)
-        if follower is None:
-            follower = self._followers[run_id] = CurveFollower(self.store, run_id, self.metric)
+        with self._followers_lock:
+            follower = self._followers.pop(run_id, None)
+            fresh = follower is None
+            if follower is None:
+                follower = self._new_follower(run_id)
+            self._followers[run_id] = follower  # now the most recently used
+        if fresh:
             follower.poll()
         elif self.finished.is_set() and not follower.sealed:
             # the curve thread has stopped: a run that ended while nobody watched it has
@@ -337,15 +399,20 @@ class SweepSession:
 
     def _poll_curves(self) -> None:
         with self._lock:
-            watched = set(self._watched)
-        running = {rid for rid, st in list(self.tracker.runs.items()) if st.status == "running"}
-        for run_id in watched | running:
-            follower = self._followers.get(run_id)
-            if follower is None:
-                follower = self._followers[run_id] = CurveFollower(self.store, run_id, self.metric)
+            wanted = self._watched | self._in_flight.keys()
+        for run_id in wanted:
+            with self._followers_lock:
+                follower = self._followers.get(run_id)
+                if follower is None:
+                    follower = self._followers[run_id] = self._new_follower(run_id)
             if follower.poll():
                 with self._lock:
                     self._changed.add(run_id)
+        with self._followers_lock:
+            extra = len(self._followers) - CURVES_KEPT - len(wanted)
+            if extra > 0:  # forget the least recently used of the curves not wanted now
+                for run_id in [r for r in self._followers if r not in wanted][:extra]:
+                    del self._followers[run_id]
 
     @property
     def results_path(self) -> str:
@@ -366,10 +433,10 @@ class SweepSession:
     def exit_code(self) -> int:
         if self.cancelling:
             return EXIT_INTERRUPTED
-        if self.results is None:
+        if self._code is None:
             return EXIT_FAILED
-        bad = any(r.status in (Status.FAILED, Status.CANCELLED) for r in self.results.records)
-        return EXIT_FAILED if bad else EXIT_OK
+        counts = self.tracker.counts()
+        return EXIT_FAILED if counts["failed"] or counts["cancelled"] else EXIT_OK
 
     def params_of(self, run_id: str) -> dict[str, Any]:
         state = self.tracker.runs.get(run_id)

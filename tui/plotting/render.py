@@ -9,8 +9,11 @@ points for smooth curves.
 
 Runs of a sweep are coloured by one parameter (``color_by``): series with the same
 ``color_value`` share a colour from a fixed palette, and the legend lists each value
-once. The legend and title are drawn here, in a header line above the plot, rather
-than by plotext, whose boxed legend takes two rows per entry and covers the curves.
+once; past a dozen values, numbers are binned and other values reduced to the most
+common few (:mod:`tui.plotting.color_scale`). ``color_domain``, the values of every
+run in the sweep, keeps a value's colour the same whichever runs are drawn. The
+legend and title are drawn here, in a header line above the plot, rather than by
+plotext, whose boxed legend takes two rows per entry and covers the curves.
 The selected run (``highlight``) is drawn last, in bold, with its newest point marked.
 
 plotext 6 keeps one module-level figure: every call clears it and rebuilds from
@@ -23,13 +26,14 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import plotext as plt
 
+from tui.plotting.color_scale import OTHER, many_value_scale
 from tui.plotting.reduce import envelope_sorted, finite_sorted
 
 __all__ = ["PALETTE", "Series", "format_value", "render_curves"]
@@ -50,6 +54,8 @@ _HUGE = 1e300  # plotext overflows on spans near float max; clip magnitudes to t
 _ANSI_TOKEN = re.compile(r"(\x1b\[[0-9;]*m)")
 _RESET = "\x1b[0m"
 _LOCK = threading.Lock()
+_DOMAIN_COLORS: tuple[object, Sequence[object], Callable[[object], int], Any] | None = None
+"""(color_by, domain, colour of a value, legend) of the last ``color_domain`` drawn."""
 
 
 @dataclass(eq=False)
@@ -99,12 +105,15 @@ def render_curves(
     ylabel: str = "",
     color_by: str | None = None,
     highlight: str | None = None,
+    color_domain: Sequence[object] | None = None,
 ) -> str:
     """Render ``series`` into ``height`` lines of ``width`` visible cells, joined by newlines.
 
     ANSI colour codes are included; nothing else sets the background, so the pane's own
     shows through. ``log_y`` drops values <= 0 and puts decades on the y axis.
-    ``highlight`` is the key of the series to emphasise. Series with no finite (or, in
+    ``highlight`` is the key of the series to emphasise. ``color_domain`` (the colouring
+    value of every run, not only those drawn) is read once per list object: pass a new
+    list when it changes, never the same one modified. Series with no finite (or, in
     log mode, positive) point are skipped; when none is left the frame just says
     that it is waiting for data.
     """
@@ -112,7 +121,7 @@ def render_curves(
     if width <= 0 or height <= 0:
         return "\n".join("" for _ in range(max(height, 0)))
 
-    colors, legend = _assign_colors(series, color_by)
+    colors, legend = _assign_colors(series, color_by, color_domain)
     prepared = []
     for item in series:
         x, y = np.asarray(item.x), np.asarray(item.y)
@@ -141,26 +150,44 @@ def render_curves(
 
 
 def _assign_colors(
-    series: Sequence[Series], color_by: str | None
-) -> tuple[dict[int, int], list[tuple[str, int, bool]]]:
+    series: Sequence[Series], color_by: str | None, domain: Sequence[object] | None = None
+) -> tuple[dict[int, int], list[tuple[str, int | None, bool]]]:
     """Colour per series (by ``id``) and legend entries ``(text, colour, bold)``.
 
     With a colouring parameter (``color_by`` or any ``color_value`` set), colours go to
-    the distinct values, numbers in ascending order, then others in order of first
-    appearance, then None; otherwise each series is its own group, named by its label.
+    the distinct values of ``domain`` (default: the series' own values), numbers in
+    ascending order, then others in order of first appearance, then None, or to bins or
+    the most common values when there are many; otherwise each series is its own
+    group, named by its label.
     """
     by_value = color_by is not None or any(s.color_value is not None for s in series)
     if not by_value:
         colors = {id(s): PALETTE[i % len(PALETTE)] for i, s in enumerate(series)}
-        legend = [(f"{_LEGEND_SAMPLE} {s.label}", colors[id(s)], False) for s in series]
-        return colors, legend
+        return colors, [(f"{_LEGEND_SAMPLE} {s.label}", colors[id(s)], False) for s in series]
+    global _DOMAIN_COLORS
+    if domain is None:
+        color_of, legend = _value_colors(color_by, [s.color_value for s in series])
+    else:  # a sweep's domain is the same list frame after frame: its colours, once
+        cached = _DOMAIN_COLORS
+        if cached is None or cached[0] != color_by or cached[1] is not domain:
+            cached = _DOMAIN_COLORS = (color_by, domain, *_value_colors(color_by, domain))
+        color_of, legend = cached[2], cached[3]
+    return {id(s): color_of(s.color_value) for s in series}, legend
 
+
+def _value_colors(
+    color_by: str | None, values: Sequence[object]
+) -> tuple[Callable[[object], int], list[tuple[str, int | None, bool]]]:
+    """A colour for each value (one per distinct value, or a scale past a dozen of
+    them) and the legend; a value not among ``values`` is drawn grey."""
+    scale = many_value_scale(color_by, values, PALETTE, format_value)
+    if scale is not None:
+        return scale.color, scale.legend
     numbers: list[object] = []
     others: list[object] = []
     has_none = False
     seen: set[object] = set()
-    for s in series:
-        value = s.color_value
+    for value in values:
         if value is None:
             has_none = True
             continue
@@ -174,14 +201,12 @@ def _assign_colors(
         else:
             others.append(value)
     ordered = sorted(numbers, key=float) + others + ([None] if has_none else [])
-    slot = {_hashable(v): i for i, v in enumerate(ordered)}
-    colors = {id(s): PALETTE[slot[_hashable(s.color_value)] % len(PALETTE)] for s in series}
+    slot = {_hashable(v): PALETTE[i % len(PALETTE)] for i, v in enumerate(ordered)}
     prefix = f"{color_by}=" if color_by else ""
-    legend = [
-        (f"{_LEGEND_SAMPLE} {prefix}{format_value(v)}", PALETTE[i % len(PALETTE)], False)
-        for i, v in enumerate(ordered)
+    legend: list[tuple[str, int | None, bool]] = [
+        (f"{_LEGEND_SAMPLE} {prefix}{format_value(v)}", slot[_hashable(v)], False) for v in ordered
     ]
-    return colors, legend
+    return (lambda value: slot.get(_hashable(value), OTHER)), legend
 
 
 def _hashable(value: object) -> object:
@@ -195,7 +220,7 @@ def _hashable(value: object) -> object:
 
 
 def _header_lines(
-    title: str, legend: list[tuple[str, int, bool]], width: int, max_rows: int
+    title: str, legend: list[tuple[str, int | None, bool]], width: int, max_rows: int
 ) -> list[str]:
     """Title (bold) then legend entries, wrapped into at most ``max_rows`` lines.
 

@@ -17,7 +17,7 @@ the arrays handed over must not be modified in place afterwards.
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 
 from rich.text import Text
 from textual.app import RenderResult
@@ -80,6 +80,7 @@ class CurvePlot(Widget):
         self.ylabel = ylabel
         self._series: list[Series] = []
         self._color_by: str | None = None
+        self._color_domain: Sequence[object] | None = None
         self._revision = 0
         self._frame_key: Hashable | None = None
         self._frame = Text()
@@ -95,14 +96,18 @@ class CurvePlot(Widget):
         *,
         color_by: str | None = None,
         highlight: str | None = None,
+        color_domain: Sequence[object] | None = None,
     ) -> None:
         """Replace the curves shown; they are drawn at the next due frame.
 
         ``color_by`` names the parameter whose values (``Series.color_value``) pick
-        the colours and label the legend; ``highlight`` is the selected run's key.
+        the colours and label the legend; ``color_domain`` is every value it takes
+        (one a run), so colours and legend do not depend on which runs are shown;
+        ``highlight`` is the selected run's key.
         """
         self._series = list(series)
         self._color_by = color_by
+        self._color_domain = color_domain
         self._revision += 1
         self.highlight = highlight
         self._request_frame()
@@ -144,6 +149,7 @@ class CurvePlot(Widget):
                 ylabel=self.ylabel,
                 color_by=self._color_by,
                 highlight=self.highlight,
+                color_domain=self._color_domain,
             )
         except Exception as error:  # a bad curve must not take the whole app down
             self.log.error(f"CurvePlot: drawing failed: {error!r}")

@@ -1,8 +1,9 @@
 """The keys that move a cursor through rows, the same in every table of the app.
 
-The live dashboard's runs table (a ``DataTable``) and the browser's virtual grid bind
-these one list, so ``j``/``k``, ``g``/``G`` and the page keys behave alike wherever a
-table has the focus. Both name their actions as ``DataTable`` does.
+Every table of the app (the browser's runs grid and the live dashboard's runs table,
+both a :class:`~tui.widgets.grid.VirtualGrid`) binds this one list, so ``j``/``k``,
+``g``/``G`` and the page keys behave alike wherever a table has the focus. The actions
+are named as textual's ``DataTable`` names them.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from metalab.index.experiment_filter import filter_experiments, parse_experiment
 from tui.browser import BrowserApp
 from tui.browser.experiments.overview import describe_distribution, describe_params
 from tui.browser.experiments.tab import EXPERIMENT_COLUMNS, ExperimentsPane
-from tui.browser.grid import VirtualGrid
+from tui.widgets.grid import VirtualGrid
 
 SIZE = (160, 48)
 

@@ -20,8 +20,8 @@ from textual.widgets import DataTable
 
 import metalab
 from tui.browser import BrowserApp
-from tui.browser.grid import VirtualGrid
 from tui.browser.runs.tab import RunsPane
+from tui.widgets.grid import VirtualGrid
 
 SIZE = (160, 48)
 WAIT = 20.0

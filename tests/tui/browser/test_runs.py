@@ -22,10 +22,10 @@ import metalab
 from metalab.index import format_cell
 from tui.browser import BrowserApp
 from tui.browser.columns import ColumnPicker, theme_color
-from tui.browser.grid import VirtualGrid
 from tui.browser.messages import ScopeChanged
 from tui.browser.run_detail import RunDetailScreen
 from tui.browser.runs.tab import RunsPane
+from tui.widgets.grid import VirtualGrid
 
 SIZE = (160, 48)
 TOY = "toy:1"

@@ -24,12 +24,12 @@ from textual.widgets import Button, Checkbox, DataTable, Input, OptionList, Radi
 
 import metalab
 from tui.browser import BrowserApp
-from tui.browser.grid import VirtualGrid
 from tui.browser.messages import ScopeChanged, StateChanged
 from tui.browser.run_detail import RunDetailScreen
 from tui.browser.runs import export_dialog as export_module
 from tui.browser.runs.export_dialog import ExportDialog
 from tui.browser.search_dialog import SearchScreen
+from tui.widgets.grid import VirtualGrid
 
 SIZE = (160, 48)
 

@@ -28,7 +28,6 @@ import tui.live.app
 from metalab.config import ExperimentSpec, load_experiments
 from tui.live.app import MetalabApp
 from tui.live.dashboard import DashboardScreen
-from tui.live.runs_table import RunsTable
 from tui.live.session import SweepSession
 from tui.options import RunOptions
 from tui.widgets.curve_plot import CurvePlot
@@ -134,10 +133,6 @@ async def settled(pilot: Any) -> None:
         elif plot._timer is None and time.monotonic() - stable_since > 0.5:
             break
     app.clear_notifications()
-    # DataTable caches rendered cells by content, not width; a row drawn before its
-    # column widths were measured (on idle) can stay drawn narrow until its next update.
-    # Start from clean caches so the screenshot never depends on that timing.
-    screen.query_one(RunsTable).notify_style_update()
     await pilot.pause()
 
 

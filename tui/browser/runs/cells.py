@@ -3,7 +3,7 @@
 Why a module of its own: what a cell of the runs tab says and how wide a column is
 depend only on the table, the columns shown, the selection and the clock, not on the
 widget. :class:`~tui.browser.runs.tab.RunsPane` hands :func:`row_cells` to the
-:class:`~tui.browser.grid.VirtualGrid` as its cell source (so only the rows on screen
+:class:`~tui.widgets.grid.VirtualGrid` as its cell source (so only the rows on screen
 are ever formatted) and builds the grid's columns from :func:`header_labels`,
 :class:`ColumnWidths` and :func:`grid_columns` on each redraw.
 """
@@ -27,7 +27,7 @@ from tui.browser.columns import (
     status_text,
     theme_color,
 )
-from tui.browser.grid import Cell, GridColumn
+from tui.widgets.grid import Cell, GridColumn
 
 __all__ = [
     "MARK_KEY",

@@ -4,7 +4,7 @@ Why it is shaped this way:
 
 * **Only the rows on screen are drawn.** The filtered and sorted order is a numpy
   index array (``BrowseState.rows()``, cached here per filter and sort); the table is
-  a :class:`~tui.browser.grid.VirtualGrid`, which asks this pane for the cells of the
+  a :class:`~tui.widgets.grid.VirtualGrid`, which asks this pane for the cells of the
   rows in view and nothing else. So 10,000 runs open, sort and filter as fast as 12:
   a few numpy operations and one screen of lines (``bench/bench_browse_ui.py``).
   A ``DataTable`` stores and measures every row it holds; even a 200-row page of one
@@ -37,7 +37,6 @@ from textual.widgets import Input, Static
 
 from metalab.index import Changes, Condition, QueryError, Table, parse_filter
 from tui.browser.columns import ALL_KEY, ColumnPicker, default_columns, order_columns
-from tui.browser.grid import Cell, VirtualGrid
 from tui.browser.messages import OpenRun, ShowTab, StateChanged
 from tui.browser.pane import BrowserPane
 from tui.browser.pills import FilterInput, PillBar, filter_bar
@@ -55,6 +54,7 @@ from tui.browser.runs.export import export_experiment, rows_to_export, write_run
 from tui.browser.runs.export_dialog import ExportChoice, ExportDialog
 from tui.browser.runs.keys import RUNS_BINDINGS
 from tui.browser.runs.lines import scope_line, status_line
+from tui.widgets.grid import Cell, VirtualGrid
 
 __all__ = ["RunsPane"]
 

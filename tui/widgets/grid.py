@@ -1,4 +1,4 @@
-"""A table that draws only the rows on screen, for the runs tab's 10,000 runs.
+"""A table that draws only the rows on screen: the browser's runs tab, the live runs table.
 
 Why not ``DataTable``: it keeps, measures and lays out every row it is given, so
 10,000 runs take seconds to load and every sort or filter that reorders them pays for
@@ -10,7 +10,8 @@ number, given by the runs pane) for the cells of just the rows in view. Reorderi
 
 What it keeps: the columns (key, label, width, alignment) with the first
 ``fixed_columns`` of them held in place while the rest scroll sideways; a cell cursor
-(row and column; its row is tinted, its cell highlighted); rendered rows in an LRU cache
+(row and column; its row is tinted, its cell highlighted; with ``row_cursor`` the whole
+row is highlighted and left/right scroll sideways); rendered rows in an LRU cache
 of strips, dropped when the source says rows changed (:meth:`refresh_rows`, so a live
 refresh redraws only the runs that changed) or when the data is replaced
 (:meth:`set_data`). It posts ``CellSelected`` (enter, or a click on the cursor cell),
@@ -29,7 +30,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -43,6 +44,9 @@ Cell = tuple[str, Style | None]
 
 PADDING = 1
 """Blank cells on either side of every cell."""
+
+SIDE_STEP = 8
+"""Cells that left/right scroll by when the cursor is a row."""
 
 
 @dataclass(frozen=True)
@@ -138,9 +142,12 @@ class VirtualGrid(ScrollView, can_focus=True):
         def control(self) -> VirtualGrid:
             return self.grid
 
-    def __init__(self, *, fixed_columns: int = 0, **kwargs: object) -> None:
+    def __init__(
+        self, *, fixed_columns: int = 0, row_cursor: bool = False, **kwargs: object
+    ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.fixed_columns = fixed_columns
+        self.row_cursor = row_cursor
         self.columns: list[GridColumn] = []
         self.row_count = 0
         self.cursor_row = 0
@@ -180,10 +187,18 @@ class VirtualGrid(ScrollView, can_focus=True):
             self.call_after_refresh(self.scroll_to_cursor)
 
     def refresh_rows(self, rows: Iterable[int]) -> None:
-        """The cells of these rows changed: draw them again."""
+        """The cells of these rows changed: draw them again (only those on screen are
+        repainted now; the others are drawn afresh when they scroll into view)."""
+        shown = self.visible_rows
+        lines = []
         for row in rows:
             self._cache.discard(row)
-        self.refresh()
+            if row in shown:
+                lines.append(Region(0, row - shown.start + 1, self.size.width, 1))
+        if len(lines) > len(shown) // 2:
+            self.refresh()
+        elif lines:
+            self.refresh(*lines)
 
     def refresh_all(self) -> None:
         self._cache.clear()
@@ -262,7 +277,7 @@ class VirtualGrid(ScrollView, can_focus=True):
         for c, column in enumerate(self.columns):
             text, own = cells[c] if c < len(cells) else ("", None)
             style = base + own if own is not None else base
-            if cursor and c == self.cursor_column:
+            if cursor and (self.row_cursor or c == self.cursor_column):
                 style += cursor_style
             style += Style.from_meta({"row": row, "column": c})
             segments.append(Segment(pad + _fit(text, column.width, column.justify) + pad, style))
@@ -281,7 +296,7 @@ class VirtualGrid(ScrollView, can_focus=True):
             self.cursor_row = 0
             return
         new_row = self.cursor_row if row is None else max(0, min(row, self.row_count - 1))
-        new_col = self.cursor_column if column is None else column
+        new_col = self.cursor_column if column is None or self.row_cursor else column
         new_col = max(0, min(new_col, len(self.columns) - 1))
         moved = (new_row, new_col) != (self.cursor_row, self.cursor_column)
         self.cursor_row, self.cursor_column = new_row, new_col
@@ -325,10 +340,16 @@ class VirtualGrid(ScrollView, can_focus=True):
         self.move_cursor(row=self.cursor_row + 1)
 
     def action_cursor_left(self) -> None:
-        self.move_cursor(column=self.cursor_column - 1)
+        if self.row_cursor:
+            self.scroll_to(x=self.scroll_x - SIDE_STEP, animate=False)
+        else:
+            self.move_cursor(column=self.cursor_column - 1)
 
     def action_cursor_right(self) -> None:
-        self.move_cursor(column=self.cursor_column + 1)
+        if self.row_cursor:
+            self.scroll_to(x=self.scroll_x + SIDE_STEP, animate=False)
+        else:
+            self.move_cursor(column=self.cursor_column + 1)
 
     def action_page_up(self) -> None:
         self.move_cursor(row=self.cursor_row - self.page_height)
