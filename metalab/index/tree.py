@@ -7,14 +7,17 @@ finds the experiments, reads their records and keeps them fresh:
 
 Why it is shaped this way:
 
-* **A cache per experiment.** Parsing 10,000 JSON records takes most of a second;
-  ``<experiment>/.metalab-index.json`` keeps the parsed rows keyed by each record
-  file's (mtime_ns, size, inode), so reopening re-reads only what changed. The cache is
-  advisory: a missing, foreign or corrupt cache (or entry) just means re-reading those
-  files; it is written atomically, and not at all when the tree is read-only. Records
+* **A cache per experiment, outside the tree.** Parsing 10,000 JSON records takes
+  most of a second; a file under the user's cache folder (``$XDG_CACHE_HOME/metalab/
+  index/``, keyed by the experiment folder's real path) keeps the parsed rows keyed by
+  each record file's (mtime_ns, size, inode), so reopening re-reads only what changed.
+  Nothing is ever written into the tree, so a read-only, shared or version-controlled
+  tree opens as fast as one's own. The cache is advisory: a missing, foreign or
+  corrupt cache (or entry) just means re-reading those files; it is written
+  atomically, and not at all when the cache folder cannot be written. Records
   modified within :data:`RACY_NS` of being read are never trusted from the cache
   (git's "racily clean" problem: a same-size in-place rewrite inside one mtime tick).
-  The file's format is :mod:`metalab.index.cache`'s.
+  Where the file is and its format are :mod:`metalab.index.cache`'s.
 * **Cheap refresh.** A tree that another process is writing is followed by stat-ing
   ``runs/`` and re-parsing only the records whose key moved; :meth:`TreeIndex.refresh`
   reports which runs were added, changed or removed so a UI can update rows by key.
@@ -23,7 +26,7 @@ Why it is shaped this way:
 The pieces it is built from live in their own modules: :class:`RunRow` (one record) in
 :mod:`metalab.index.run_row`, :class:`Changes` and :class:`ExperimentSummary` in
 :mod:`metalab.index.summary`, the folder scan and manifest ranking in
-:mod:`metalab.index.experiment_files`. They, :data:`CACHE_FILE`, and
+:mod:`metalab.index.experiment_files`. They, and
 :class:`~metalab.index.table.Column`, :class:`~metalab.index.table.FieldInfo`,
 :class:`~metalab.index.table.Table`, :func:`~metalab.index.table.format_cell`,
 :data:`~metalab.index.table.RECORD_FIELDS` and :data:`~metalab.index.table.TIME_FIELDS` are
@@ -43,7 +46,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from metalab.index.cache import CACHE_FILE, FileEntry, decode_cache, encode_cache
+from metalab.index.cache import FileEntry, cache_file, decode_cache, encode_cache
 from metalab.index.experiment_files import (
     MANIFEST_DIR,
     FileKey,
@@ -68,7 +71,6 @@ from metalab.store.filestore import FileStore
 from metalab.store.layout import META_FILE, find_experiment_dirs
 
 __all__ = [
-    "CACHE_FILE",
     "RECORD_FIELDS",
     "TIME_FIELDS",
     "Changes",
@@ -119,6 +121,8 @@ class ExperimentIndex:
         lock: threading.RLock | None = None,
     ) -> None:
         self.path = Path(path)
+        self.real_path = os.path.realpath(self.path)
+        """The folder with every symlink resolved: the tree's boundary and the cache key."""
         self.use_cache = use_cache
         self._lock = lock or threading.RLock()
         self.meta: dict[str, Any] = {}
@@ -175,7 +179,8 @@ class ExperimentIndex:
 
     @property
     def cache_path(self) -> Path:
-        return self.path / CACHE_FILE
+        """This experiment's cache file (under the user's cache folder, never the tree)."""
+        return cache_file(self.real_path)
 
     # -- manifests ----------------------------------------------------------------------
 
@@ -198,9 +203,9 @@ class ExperimentIndex:
             data = read_json(self.cache_path)
         except (OSError, ValueError):
             return
-        entries = decode_cache(data)
+        entries = decode_cache(data, self.real_path)
         if entries is None:
-            return  # another format or version: every file is read afresh
+            return  # another format, version or folder: every file is read afresh
         runs, derived = entries
         self._runs.update(runs)
         self._derived.update(derived)
@@ -208,16 +213,19 @@ class ExperimentIndex:
 
     @_locked
     def save_cache(self, *, force: bool = False) -> bool:
-        """Write the cache if anything changed (atomically); False when not written."""
+        """Write the cache file if anything changed (atomically, under the user's cache
+        folder, never into the tree); False when not written."""
         if not (self.use_cache and self._cache_writable and (self._dirty or force)):
             return False
         runs = {name: e for name, e in self._runs.items() if e.settled(RACY_NS)}
         derived = {name: e for name, e in self._derived.items() if e.settled(RACY_NS)}
+        path = self.cache_path
         try:
-            text = encode_cache(runs, derived)
-            atomic.write_text(self.cache_path, text)
+            text = encode_cache(self.real_path, runs, derived)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic.write_text(path, text)
         except (OSError, TypeError, ValueError):
-            self._cache_writable = False  # read-only tree (or odd values): browse uncached
+            self._cache_writable = False  # read-only home (or odd values): browse uncached
             return False
         self._dirty = False
         self._last_save = time.monotonic()
