@@ -48,9 +48,7 @@ def test_the_cache_home_defaults_to_dot_cache(monkeypatch: pytest.MonkeyPatch) -
     assert cache_dir() == Path.home() / ".cache" / "metalab" / "index"
 
 
-def test_opening_refreshing_and_saving_leave_the_tree_as_it_was(
-    trees: Path, settled: None
-) -> None:
+def test_opening_refreshing_and_saving_leave_the_tree_as_it_was(trees: Path, settled: None) -> None:
     before = tree_state(trees)
     index = TreeIndex(trees)
     index.table()
