@@ -27,6 +27,7 @@ import numpy as np
 
 from metalab.index.filter_language import Condition, parse_value
 from metalab.index.tree import ExperimentIndex, Table, TreeIndex
+from metalab.index.tree_bounds import inside_tree
 
 __all__ = [
     "CATEGORIES",
@@ -323,11 +324,20 @@ def snippet(line: str, start: int, length: int, width: int = 80) -> str:
 
 
 def _log_files(exp: ExperimentIndex) -> dict[str, list[str]]:
-    """``{run_id: [log file names]}`` from one listing of ``logs/``."""
+    """``{run_id: [log file names]}`` from one listing of ``logs/``; logs that lead out
+    of the tree (a symlink, or ``logs/`` itself) are left out."""
     out: dict[str, list[str]] = {}
+    folder = exp.path / "logs"
+    if not inside_tree(exp.real_path, folder):
+        return out
     try:
-        with os.scandir(exp.path / "logs") as entries:
-            names = sorted(e.name for e in entries if e.name.endswith(".log"))
+        with os.scandir(folder) as entries:
+            names = sorted(
+                e.name
+                for e in entries
+                if e.name.endswith(".log")
+                and not (e.is_symlink() and not inside_tree(exp.real_path, e.path))
+            )
     except OSError:
         return out
     for name in names:

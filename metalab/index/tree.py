@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import os
 import threading
 import time
@@ -50,12 +51,11 @@ from metalab.index.cache import FileEntry, cache_file, decode_cache, encode_cach
 from metalab.index.experiment_files import (
     MANIFEST_DIR,
     FileKey,
-    as_dict,
     latest_manifest,
     read_json,
     scan_files,
 )
-from metalab.index.run_row import RunRow, guess_replicates
+from metalab.index.run_row import RecordError, RunRow, guess_replicates, json_kind
 from metalab.index.summary import Changes, ExperimentSummary
 from metalab.index.table import (
     RECORD_FIELDS,
@@ -65,9 +65,10 @@ from metalab.index.table import (
     Table,
     format_cell,
 )
+from metalab.index.tree_bounds import OUTSIDE_TREE, inside_tree
+from metalab.index.tree_store import TreeStore
 from metalab.results import Run
 from metalab.store import atomic
-from metalab.store.filestore import FileStore
 from metalab.store.layout import META_FILE, find_experiment_dirs
 
 __all__ = [
@@ -130,8 +131,6 @@ class ExperimentIndex:
         """The latest experiment manifest (``experiments/*.json``), or None."""
         self.manifest_files: list[Path] = []
         """Manifest files, oldest first."""
-        self.unreadable: list[str] = []
-        """Record files that could not be parsed at the last scan (retried each refresh)."""
         self.parsed = 0
         """How many record files were parsed (not taken from the cache) so far."""
         self.cache_used = False
@@ -139,6 +138,10 @@ class ExperimentIndex:
         self._runs: dict[str, FileEntry] = {}
         self._derived: dict[str, FileEntry] = {}
         self._manifest_keys: dict[str, FileKey] = {}
+        self._skips: dict[str, dict[str, str]] = {}
+        """What each area (``runs``, ``derived``, ``experiments``, ``meta``) left out."""
+        self._failed: dict[str, dict[str, tuple[FileEntry, str]]] = {}
+        """Files that could not be parsed, by area: when (their key) and why."""
         self._rows: list[RunRow] | None = None
         self._table: Table | None = None
         self._dirty = False
@@ -157,11 +160,18 @@ class ExperimentIndex:
     # -- identity ------------------------------------------------------------------------
 
     def _read_meta(self) -> None:
+        path = self.path / META_FILE
+        self.meta = {}
+        self._skips.pop("meta", None)
+        if not inside_tree(self.real_path, path):
+            self._skips["meta"] = {META_FILE: OUTSIDE_TREE}
+            return
         try:
-            meta = read_json(self.path / META_FILE)
-            self.meta = meta if isinstance(meta, dict) else {}
-        except (OSError, ValueError):
-            self.meta = {}
+            self.meta = _read_object(path)
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError) as exc:
+            self._skips["meta"] = {META_FILE: _skip_reason(exc)}
 
     @property
     def experiment_id(self) -> str:
@@ -185,9 +195,10 @@ class ExperimentIndex:
     # -- manifests ----------------------------------------------------------------------
 
     def _load_manifests(self) -> bool:
-        """Re-read the manifests if any moved; True when they did."""
+        """Re-read the manifests if any moved; True when they did. Manifests that lead
+        out of the tree are left out (and said so in :attr:`skipped`)."""
         folder = self.path / MANIFEST_DIR
-        keys = scan_files(folder, ".json")
+        keys, self._skips[MANIFEST_DIR] = self._scan(MANIFEST_DIR)
         if keys == self._manifest_keys:
             return False
         self._manifest_keys = keys
@@ -233,56 +244,88 @@ class ExperimentIndex:
 
     # -- scanning -------------------------------------------------------------------------
 
+    def _scan(self, sub: str) -> tuple[dict[str, FileKey], dict[str, str]]:
+        """The visible ``*.json`` files of folder ``sub`` that stay inside the tree, and
+        what was left out because it leads out of the tree (``{path: reason}``)."""
+        folder = self.path / sub
+        if not inside_tree(self.real_path, folder):
+            return {}, {f"{sub}/": OUTSIDE_TREE}
+        outside: list[str] = []
+        keys = scan_files(folder, ".json", within=self.real_path, outside=outside)
+        return keys, {f"{sub}/{name}": f"a symlink that {OUTSIDE_TREE}" for name in outside}
+
     def _sync(
-        self, folder: Path, entries: dict[str, FileEntry], parse: Any
+        self, sub: str, entries: dict[str, FileEntry], parse: Callable[[Path, str], Any]
     ) -> tuple[list[str], list[str], list[str]]:
-        """Bring ``entries`` in line with ``folder``; returns added, changed, removed names."""
-        keys = scan_files(folder, ".json")
+        """Bring ``entries`` in line with folder ``sub``; returns added, changed, removed
+        names. Files that cannot be parsed are left out, their reasons kept in
+        :attr:`skipped` (and read again only once they change)."""
+        folder = self.path / sub
+        keys, skips = self._scan(sub)
+        failed = self._failed.setdefault(sub, {})
         added: list[str] = []
         changed: list[str] = []
         removed = [name for name in entries if name not in keys]
         for name in removed:
             del entries[name]
+        for name in [n for n in failed if n not in keys]:
+            del failed[name]
         for name, key in keys.items():
             old = entries.get(name)
             if old is not None and old.key == key and old.settled(RACY_NS):
                 continue
+            bad = failed.get(name)
+            if bad is not None and bad[0].key == key and bad[0].settled(RACY_NS):
+                skips[f"{sub}/{name}"] = bad[1]
+                continue
             read_ns = time.time_ns()
             try:
                 value = parse(folder / name, name)
-            except (OSError, ValueError, TypeError, AttributeError):
-                entries.pop(name, None)
-                if folder == self.runs_dir:
-                    self.unreadable.append(name)
-                    if old is not None:
-                        removed.append(name)
+            except (OSError, ValueError) as exc:
+                reason = _skip_reason(exc)
+                failed[name] = (FileEntry(key, read_ns, None), reason)
+                skips[f"{sub}/{name}"] = reason
+                if entries.pop(name, None) is not None:
+                    removed.append(name)
                 continue
+            failed.pop(name, None)
             entries[name] = FileEntry(key, read_ns, value)
             self._dirty = True
             if old is None:
                 added.append(name)
             elif old.key != key or _differs(old.value, value):
                 changed.append(name)
+        self._skips[sub] = skips
         return added, changed, removed
 
     def _parse_record(self, path: Path, name: str) -> RunRow:
-        data = read_json(path)
-        if not isinstance(data, dict):
-            raise ValueError(f"{path} is not a run record")
+        row = RunRow.from_record(_read_object(path), name)
         self.parsed += 1
-        return RunRow.from_record(data, name)
+        return row
 
     @staticmethod
     def _parse_derived(path: Path, name: str) -> dict[str, Any]:
-        return as_dict(read_json(path))
+        return _read_object(path)
+
+    @property
+    def skipped(self) -> dict[str, str]:
+        """The files of this experiment left out at the last scan, and why, by path
+        inside the folder (``runs/abc.json``: ``not JSON (truncated?)``)."""
+        out: dict[str, str] = {}
+        for area in sorted(self._skips):
+            out.update(self._skips[area])
+        return dict(sorted(out.items()))
+
+    @property
+    def unreadable(self) -> list[str]:
+        """The names of the run record files left out at the last scan."""
+        return [p.split("/", 1)[1] for p in self._skips.get("runs", {}) if p != "runs/"]
 
     def _update(self) -> Changes:
-        self.unreadable = []
+        skipped_before = self.skipped
         old_ids = {n: e.value.run_id for n, e in self._runs.items()}
-        added, changed, removed = self._sync(self.runs_dir, self._runs, self._parse_record)
-        d_added, d_changed, d_removed = self._sync(
-            self.path / "derived", self._derived, self._parse_derived
-        )
+        added, changed, removed = self._sync("runs", self._runs, self._parse_record)
+        d_added, d_changed, d_removed = self._sync("derived", self._derived, self._parse_derived)
         changes = Changes()
         changes.added = [self._runs[n].value.run_id for n in added]
         changes.changed = [self._runs[n].value.run_id for n in changed]
@@ -293,6 +336,8 @@ class ExperimentIndex:
             if run_id not in touched and any(e.value.run_id == run_id for e in self._runs.values()):
                 changes.changed.append(run_id)
                 touched.add(run_id)
+        if self.skipped != skipped_before:
+            changes.skipped_changed.append(self.experiment_id)
         if changes or d_added or d_changed or d_removed:
             self._dirty = True
             self._rows = None
@@ -354,12 +399,14 @@ class ExperimentIndex:
             experiment_id=self.experiment_id,
             path=self.path,
             manifests=len(self.manifest_files),
+            skipped=self.skipped.items(),
         )
 
     @property
-    def store(self) -> FileStore:
-        """The metalab store of this folder, for a run's artifacts, curves and logs."""
-        return FileStore(self.path, self.experiment_id)
+    def store(self) -> TreeStore:
+        """The metalab store of this folder, for a run's artifacts, curves and logs; it
+        reads nothing that leads out of the tree (see :mod:`metalab.index.tree_store`)."""
+        return TreeStore(self.path, self.experiment_id)
 
     def run(self, run_id: str) -> Run:
         """The full run (record read afresh: traceback, provenance, artifacts), as metalab's
@@ -374,6 +421,32 @@ class ExperimentIndex:
         if record is None:
             raise KeyError(f"run {full} has no readable record in {self.path}")
         return Run(store, record)
+
+
+def _read_object(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path``; RecordError saying briefly what else it holds."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if not data.strip():
+        raise RecordError("empty")
+    try:
+        value = json.loads(data)
+    except UnicodeDecodeError:
+        raise RecordError("not text (binary or not UTF-8)") from None
+    except ValueError:
+        raise RecordError("not JSON (truncated?)") from None
+    if not isinstance(value, dict):
+        raise RecordError(f"{json_kind(value)}, not a JSON object")
+    return value
+
+
+def _skip_reason(exc: BaseException) -> str:
+    """Why a file was left out, in a few words."""
+    if isinstance(exc, RecordError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"cannot be read ({exc.strerror or exc})"
+    return f"not readable ({exc})"
 
 
 def _differs(old: Any, new: Any) -> bool:
