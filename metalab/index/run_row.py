@@ -37,7 +37,8 @@ STATUSES = ("success", "failed", "running", "cancelled")
 
 class RecordError(ValueError):
     """A file in ``runs/`` that is not a run record; the message says why, briefly
-    (``not JSON (truncated?)``, ``'metrics' is a list, not an object``)."""
+    (``the file is not valid JSON (truncated?)``, ``'metrics' is a list, not an
+    object``), in the words ``load_results`` uses for the same files."""
 
 
 def json_kind(value: Any) -> str:
@@ -52,7 +53,7 @@ def _check_record(d: Any, record_file: str) -> None:
     """Raise :class:`RecordError` when ``d`` cannot be a run record: not an object, or
     a key holding the wrong kind of value, or another run's id than its file's name."""
     if not isinstance(d, dict):
-        raise RecordError(f"{json_kind(d)}, not a run record (a JSON object)")
+        raise RecordError(f"a run record is a JSON object, this is {json_kind(d)}")
     kinds: tuple[tuple[str, type | tuple[type, ...], str], ...] = (
         ("status", str, "a string"),
         ("run_id", str, "a string"),
@@ -83,7 +84,7 @@ def _check_record(d: Any, record_file: str) -> None:
         raise RecordError("'artifacts' holds something that is not an object")
     run_id, stem = d.get("run_id"), Path(record_file).stem
     if run_id and record_file and run_id != stem:
-        raise RecordError(f"it holds run {run_id!r}, not the run its file name says")
+        raise RecordError(f"it holds run {run_id!r}, not the run its name says")
 
 
 @dataclass(slots=True)
@@ -131,7 +132,7 @@ class RunRow:
     )  # fmt: skip
 
     @classmethod
-    def from_record(cls, d: Mapping[str, Any], record_file: str = "") -> RunRow:
+    def from_record(cls, d: Any, record_file: str = "") -> RunRow:
         """Parse a run record dict (ours or the reference's schema 0.1; missing keys ok).
 
         The status is kept as written, also one metalab does not write (a record

@@ -65,7 +65,7 @@ from metalab.index.table import (
     Table,
     format_cell,
 )
-from metalab.index.tree_bounds import OUTSIDE_TREE, inside_tree
+from metalab.index.tree_bounds import OUTSIDE_TREE, SYMLINK_OUT, inside_tree
 from metalab.index.tree_store import TreeStore
 from metalab.results import Run
 from metalab.store import atomic
@@ -164,7 +164,7 @@ class ExperimentIndex:
         self.meta = {}
         self._skips.pop("meta", None)
         if not inside_tree(self.real_path, path):
-            self._skips["meta"] = {META_FILE: OUTSIDE_TREE}
+            self._skips["meta"] = {META_FILE: SYMLINK_OUT}
             return
         try:
             self.meta = _read_object(path)
@@ -249,10 +249,10 @@ class ExperimentIndex:
         what was left out because it leads out of the tree (``{path: reason}``)."""
         folder = self.path / sub
         if not inside_tree(self.real_path, folder):
-            return {}, {f"{sub}/": OUTSIDE_TREE}
+            return {}, {f"{sub}/": f"the folder {OUTSIDE_TREE}"}
         outside: list[str] = []
         keys = scan_files(folder, ".json", within=self.real_path, outside=outside)
-        return keys, {f"{sub}/{name}": f"a symlink that {OUTSIDE_TREE}" for name in outside}
+        return keys, {f"{sub}/{name}": SYMLINK_OUT for name in outside}
 
     def _sync(
         self, sub: str, entries: dict[str, FileEntry], parse: Callable[[Path, str], Any]
@@ -299,7 +299,7 @@ class ExperimentIndex:
         return added, changed, removed
 
     def _parse_record(self, path: Path, name: str) -> RunRow:
-        row = RunRow.from_record(_read_object(path), name)
+        row = RunRow.from_record(_read_value(path), name)
         self.parsed += 1
         return row
 
@@ -319,7 +319,7 @@ class ExperimentIndex:
     @property
     def unreadable(self) -> list[str]:
         """The names of the run record files left out at the last scan."""
-        return [p.split("/", 1)[1] for p in self._skips.get("runs", {}) if p != "runs/"]
+        return sorted(p.split("/", 1)[1] for p in self._skips.get("runs", {}) if p != "runs/")
 
     def _update(self) -> Changes:
         skipped_before = self.skipped
@@ -423,20 +423,23 @@ class ExperimentIndex:
         return Run(store, record)
 
 
-def _read_object(path: Path) -> dict[str, Any]:
-    """The JSON object in ``path``; RecordError saying briefly what else it holds."""
+def _read_value(path: Path) -> Any:
+    """The JSON value in ``path``; RecordError saying briefly what else it holds."""
     with open(path, "rb") as fh:
         data = fh.read()
     if not data.strip():
-        raise RecordError("empty")
+        raise RecordError("the file is empty")
     try:
-        value = json.loads(data)
-    except UnicodeDecodeError:
-        raise RecordError("not text (binary or not UTF-8)") from None
-    except ValueError:
-        raise RecordError("not JSON (truncated?)") from None
+        return json.loads(data)
+    except ValueError:  # binary garbage too (not UTF-8)
+        raise RecordError("the file is not valid JSON (truncated?)") from None
+
+
+def _read_object(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path``; RecordError saying briefly what else it holds."""
+    value = _read_value(path)
     if not isinstance(value, dict):
-        raise RecordError(f"{json_kind(value)}, not a JSON object")
+        raise RecordError(f"a JSON object was expected, this is {json_kind(value)}")
     return value
 
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["OUTSIDE_TREE", "OutsideTree", "inside_tree", "real_path"]
+__all__ = ["OUTSIDE_TREE", "SYMLINK_OUT", "OutsideTree", "inside_tree", "real_path"]
 
 OUTSIDE_TREE = "leads out of the results tree: not read"
 """How a skipped file that leads out of the tree is described (after its name)."""
+SYMLINK_OUT = "a symlink out of the results tree: not read"
+"""Why a symlink leading out of the tree was skipped (the words ``load_results`` uses)."""
 
 
 class OutsideTree(PermissionError):

@@ -94,6 +94,13 @@ class TreeStore(FileStore):
 
     # -- results ---------------------------------------------------------------------------
 
+    def list_results(self, run_id: str) -> list[str]:
+        """The run's data entries and stepped metrics; none when its results folder
+        leads out of the tree."""
+        if not self.contains(self.layout.results_dir(run_id)):
+            return []
+        return super().list_results(run_id)
+
     def get_result(self, run_id: str, name: str) -> dict[str, Any]:
         for path in (self.layout.result(run_id, name), self.layout.stream(run_id, name)):
             if os.path.lexists(path):

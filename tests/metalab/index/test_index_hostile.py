@@ -1,6 +1,7 @@
 """Damaged and hostile trees (issue 11) as the index reads them: unreadable records are
-skipped and said, statuses metalab does not write are kept as written, and nothing
-outside the tree is read through a symlink or an artifact uri."""
+skipped and said (in the words ``load_results`` uses), statuses metalab does not write
+are kept as written, and nothing outside the tree is read through a symlink or an
+artifact uri (an audit hook watches every file opened)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support.hostile_trees import (
-    DAMAGED_RECORDS,
-    SECRET,
-    HostileTree,
-    build_hostile_tree,
-    opened_paths,
-    outside_reads,
-)
+from support.hostile_extras import BrowserDamage, add_browser_damage, opened_paths, outside_reads
+from support.hostile_trees import GARBAGE, SECRET, HostileTree, build_hostile_tree
 from support.tree_state import describe_changes, tree_state
 
 from metalab.index import TreeIndex, apply, parse_filter, search_logs, search_tree, select
@@ -27,106 +22,134 @@ def hostile(tmp_path: Path) -> HostileTree:
     return build_hostile_tree(tmp_path)
 
 
-def test_unreadable_records_are_skipped_with_the_reason(hostile: HostileTree) -> None:
+@pytest.fixture
+def damage(hostile: HostileTree) -> BrowserDamage:
+    return add_browser_damage(hostile)
+
+
+def test_unreadable_records_are_skipped_with_the_reason(
+    hostile: HostileTree, damage: BrowserDamage
+) -> None:
     with opened_paths() as seen:
-        index = TreeIndex(hostile.root)
+        index = TreeIndex(hostile.collection)
         exp = index.experiments[0]
         table = index.table()
     assert outside_reads(seen, hostile.outside) == []
-    assert len(table) == 7  # the four good runs, preempted, queued, running
+    assert sorted(table.run_ids.tolist()) == sorted(
+        [*hostile.good, damage.preempted, damage.queued, damage.running]
+    )
     skipped = exp.skipped
-    for path, why in DAMAGED_RECORDS.items():
-        assert why in skipped[path], (path, skipped[path])
-    assert "leads out of the results tree" in skipped[f"derived/{hostile.good}.json"]
-    assert "leads out of the results tree" in skipped["experiments/leak.json"]
+    for name, why in hostile.damaged.items():
+        assert why in skipped[f"runs/{name}"], (name, skipped[f"runs/{name}"])
+    for path in damage.linked:
+        assert skipped[path] == "a symlink out of the results tree: not read"
+    assert exp.unreadable == sorted(hostile.damaged)
     summary = index.summaries()[0]
     assert dict(summary.skipped) == skipped
     assert summary.flat()["experiment.skipped"] == len(skipped)
     assert SECRET not in repr(table.rows) and SECRET not in repr(exp.manifest)
 
 
-def test_statuses_metalab_does_not_write_are_kept_and_counted(hostile: HostileTree) -> None:
-    index = TreeIndex(hostile.root)
+def test_statuses_metalab_does_not_write_are_kept_and_counted(
+    hostile: HostileTree, damage: BrowserDamage
+) -> None:
+    index = TreeIndex(hostile.collection)
     table = index.table()
     status = dict(zip(table.run_ids.tolist(), table.column("record.status").values, strict=True))
-    assert status[hostile.preempted] == "preempted"
-    assert status[hostile.queued] == "queued"
-    assert status[hostile.running] == "running"
+    assert status[damage.preempted] == "preempted"
+    assert status[damage.queued] == "queued"
+    assert status[damage.running] == status[hostile.torn_stream] == "running"
     found = select(table, "status=preempted")
-    assert table.run_ids[found].tolist() == [hostile.preempted]
+    assert table.run_ids[found].tolist() == [damage.preempted]
+    shown = table.column("record.status").values[
+        apply(table, parse_filter("status!=success,failed", table))
+    ]
+    assert sorted(shown.tolist()) == ["preempted", "queued", "running", "running"]
     summary = index.summaries()[0]
-    assert summary.counts["running"] == 1
+    assert summary.counts["running"] == 2
     assert summary.other_counts == {"preempted": 1, "queued": 1}
     assert summary.flat()["experiment.other"] == 2
     assert not summary.complete
 
 
 def test_skipped_files_are_retried_when_they_change(hostile: HostileTree) -> None:
-    index = TreeIndex(hostile.root)
+    index = TreeIndex(hostile.collection)
     exp = index.experiments[0]
-    assert "runs/truncated.json" in exp.skipped
+    name = next(n for n, why in hostile.damaged.items() if "not valid JSON" in why)
+    assert f"runs/{name}" in exp.skipped
     assert not index.refresh()  # nothing moved: nothing re-read, nothing reported
-    good = (hostile.folder / "runs" / f"{hostile.good}.json").read_text()
-    fixed = good.replace(hostile.good, "truncated")
-    (hostile.folder / "runs" / "truncated.json").write_text(fixed)
+    good = (hostile.folder / "runs" / f"{hostile.good[0]}.json").read_text()
+    (hostile.folder / "runs" / name).write_text(good.replace(hostile.good[0], name[:-5]))
     changes = index.refresh()
-    assert changes.added == ["truncated"]
+    assert changes.added == [name[:-5]]
     assert changes.skipped_changed == [exp.experiment_id]
-    assert "runs/truncated.json" not in exp.skipped
-    assert "runs/truncated.json" not in dict(index.summaries()[0].skipped)
+    assert f"runs/{name}" not in exp.skipped
+    assert f"runs/{name}" not in dict(index.summaries()[0].skipped)
 
 
 def test_a_record_turning_unreadable_is_removed_and_said(hostile: HostileTree) -> None:
-    index = TreeIndex(hostile.root)
-    (hostile.folder / "runs" / f"{hostile.queued}.json").write_text('{"run_id": ')
+    index = TreeIndex(hostile.collection)
+    victim = hostile.good[0]
+    (hostile.folder / "runs" / f"{victim}.json").write_text('{"run_id": ')
     changes = index.refresh()
-    assert changes.removed == [hostile.queued]
-    assert index.experiments[0].skipped[f"runs/{hostile.queued}.json"] == "not JSON (truncated?)"
+    assert changes.removed == [victim]
+    why = index.experiments[0].skipped[f"runs/{victim}.json"]
+    assert why == "the file is not valid JSON (truncated?)"
 
 
-def test_the_store_never_reads_outside_the_tree(hostile: HostileTree) -> None:
-    index = TreeIndex(hostile.root)
-    exp = index.experiments[0]
+def test_the_store_never_reads_outside_the_tree(
+    hostile: HostileTree, damage: BrowserDamage
+) -> None:
+    exp = TreeIndex(hostile.collection).experiments[0]
     with opened_paths() as seen:
-        run = exp.run(hostile.good)
-        names = [a.name for a in run.artifacts()]
-        assert {"leak", "absolute", "relative"} <= set(names)
-        with pytest.raises(OutsideTree):
-            run.artifact("leak")
-        for name in ("absolute", "relative"):  # looked for in the run's folder: not there
+        run = exp.run(hostile.escaping_manifest)
+        assert [a.name for a in run.artifacts()] == ["secret", "climb", "weights"]
+        for name in ("secret", "climb"):  # looked for in the run's own folder: not there
             with pytest.raises(FileNotFoundError):
                 run.artifact(name)
-        assert "leak" not in run.stepped_names()
-        assert "leak" in run.list_data()
+        with pytest.raises(OutsideTree):  # in the run's folder, but a symlink out
+            run.artifact("weights")
+        linked = exp.run(hostile.linked_folders)  # its artifacts/ and results/ link out
+        assert [a.name for a in linked.artifacts()] == ["weights"]  # the record's copy
         with pytest.raises(OutsideTree):
-            run.data("leak")
-        assert run.derived == {}
-        assert "leak" in run.logs()
-        assert run.log_text("leak") == ""
+            linked.artifact("weights")
+        assert linked.stepped_names() == []
         with pytest.raises(OutsideTree):
-            exp.store.log_path(hostile.good, "leak")
-        assert exp.store.list_artifacts(hostile.preempted) == []
-        steps, values = exp.run(hostile.running).stepped("loss")
+            linked.stepped("loss")
+        with pytest.raises(OutsideTree):
+            linked.data("loss")
+        garbage = exp.run(hostile.garbage_log)
+        assert garbage.logs() == ["run", "run.attempt1"]
+        assert garbage.log_text("run.attempt1") == ""
+        with pytest.raises(OutsideTree):
+            exp.store.log_path(hostile.garbage_log, "run.attempt1")
+        assert "needle" in garbage.log_text("run")
+        assert garbage.derived == {}  # derived/<id>.json links out
+        steps, values = exp.run(hostile.torn_stream).stepped("loss")
         assert len(steps) == len(values) and np.isfinite(values).all()
     assert outside_reads(seen, hostile.outside) == []
 
 
 def test_log_search_skips_links_out_and_reads_garbage(hostile: HostileTree) -> None:
-    index = TreeIndex(hostile.root)
+    index = TreeIndex(hostile.collection)
     with opened_paths() as seen:
         assert not search_logs(index, SECRET[:12]).totals
-        hits = search_logs(index, "after the garbage").hits["log"]
+        hits = search_logs(index, "needle").hits["log"]
         assert search_tree(index, SECRET[:12]).totals == {}
     assert outside_reads(seen, hostile.outside) == []
-    assert [h.run_id for h in hits] == [hostile.good]
+    assert [(h.run_id, h.log, h.line_no) for h in hits] == [
+        (hostile.garbage_log, "run", GARBAGE.count(b"\n"))
+    ]
 
 
-def test_opening_the_hostile_tree_writes_nothing_into_it(hostile: HostileTree) -> None:
-    before = tree_state(hostile.root)
-    index = TreeIndex(hostile.root)
+def test_opening_the_hostile_tree_writes_nothing_into_it(
+    hostile: HostileTree, damage: BrowserDamage
+) -> None:
+    before = tree_state(hostile.collection)
+    index = TreeIndex(hostile.collection)
     index.refresh()
     index.save_cache()
-    assert describe_changes(before, tree_state(hostile.root)) == []
+    assert describe_changes(before, tree_state(hostile.collection)) == []
 
 
 def test_inside_tree(tmp_path: Path) -> None:
@@ -139,10 +162,3 @@ def test_inside_tree(tmp_path: Path) -> None:
     assert not inside_tree(tmp_path / "tree", tmp_path / "treehouse")  # a prefix, not a parent
     assert not inside_tree(tmp_path / "tree", tmp_path / "tree" / "up" / "x.json")
     assert not inside_tree(tmp_path / "tree", tmp_path / "tree" / ".." / "treehouse")
-
-
-def test_parse_filter_accepts_any_status(hostile: HostileTree) -> None:
-    table = TreeIndex(hostile.root).table()
-    conditions = parse_filter("status!=success,failed", table)
-    shown = sorted(table.column("record.status").values[apply(table, conditions)].tolist())
-    assert shown == ["preempted", "queued", "running"]
