@@ -85,13 +85,14 @@ def latest_manifest(
     """The newest readable manifest in ``<experiment_dir>/experiments/`` and its path.
 
     Newest by ``submitted_at``, then file name. ``names`` are the manifest file names
-    to rank when the caller has just scanned the folder (default: scan it now). Files
-    that cannot be read, or do not hold a JSON object, are skipped; None when no
-    manifest is left.
+    to rank when the caller has just scanned the folder (default: scan it now, leaving
+    out symlinks that lead out of the experiment's folder). Files that cannot be read,
+    or do not hold a JSON object, are skipped; None when no manifest is left.
     """
     folder = Path(experiment_dir) / MANIFEST_DIR
     if names is None:
-        names = scan_files(folder, ".json")
+        within = os.path.realpath(experiment_dir)
+        names = scan_files(folder, ".json", within=within) if inside_tree(within, folder) else {}
     best: tuple[str, str, dict[str, Any]] | None = None
     for name in names:
         try:
