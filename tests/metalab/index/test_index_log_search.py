@@ -3,42 +3,21 @@ newer query stopping a scan mid-file, and hits that say their byte offset."""
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from support.hostile_trees import write_large_log
+from support.read_counter import CountingOpen
 
 from metalab.index import TreeIndex, search_logs
 from metalab.index import search as search_module
 from metalab.index.search import LOG_CHUNK, SEARCH_LOG_BYTES, find_in_log
 
 
-class CountingReads:
-    """``open`` for one module: counts the bytes read through the files it opens."""
-
-    def __init__(self) -> None:
-        self.bytes = 0
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        fh = builtins.open(*args, **kwargs)  # noqa: SIM115 - the caller closes it
-        counter = self
-        real_read = fh.read
-
-        def read(*a: Any) -> Any:
-            data = real_read(*a)
-            counter.bytes += len(data)
-            return data
-
-        fh.read = read
-        return fh
-
-
 @pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[CountingReads]:
-    counter = CountingReads()
+def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[CountingOpen]:
+    counter = CountingOpen()
     monkeypatch.setattr(search_module, "open", counter, raising=False)
     yield counter
 
@@ -50,7 +29,7 @@ def big_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_a_large_log_is_searched_at_its_end_only(big_log: Path, reads: CountingReads) -> None:
+def test_a_large_log_is_searched_at_its_end_only(big_log: Path, reads: CountingOpen) -> None:
     scan = find_in_log(big_log, "the last line")
     assert scan is not None and scan.match is not None
     size = big_log.stat().st_size
@@ -65,7 +44,7 @@ def test_a_large_log_is_searched_at_its_end_only(big_log: Path, reads: CountingR
     assert find_in_log(big_log, "line 000000001 ").match is None  # before the cut
 
 
-def test_a_scan_stops_between_chunks_when_cancelled(big_log: Path, reads: CountingReads) -> None:
+def test_a_scan_stops_between_chunks_when_cancelled(big_log: Path, reads: CountingOpen) -> None:
     calls = []
 
     def cancelled() -> bool:

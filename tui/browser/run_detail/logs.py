@@ -157,10 +157,23 @@ def _rest(path: Path, start: int, size: int) -> list[str]:
     return [data.decode("utf-8", errors="replace").removesuffix("\r")] if data else []
 
 
+def _tail_page(path: Path, lines: int, before: int | None = None) -> log_tail.LogPage:
+    """The last ``lines`` lines before byte ``before`` (default: the end), at most
+    :data:`LOG_PAGE_BYTES`, starting at a line's start: when the byte limit cut the
+    page before that many lines, its first line may be cut too, so the page is read
+    again with one line fewer (unless that one line is all there is)."""
+    page = log_tail.read_tail(path, lines, before=before, max_bytes=LOG_PAGE_BYTES)
+    if page.start > 0 and 1 < len(page.lines) < lines:
+        page = log_tail.read_tail(
+            path, len(page.lines) - 1, before=before, max_bytes=LOG_PAGE_BYTES
+        )
+    return page
+
+
 def read_log_tail(path: Path, name: str, final: bool) -> LogChunk:
     """The log's last :data:`LOG_TAIL_LINES` lines as a new window; while the run is
     live a last line still being written waits for its newline. Raises OSError."""
-    page = log_tail.read_tail(path, LOG_TAIL_LINES, max_bytes=LOG_PAGE_BYTES)
+    page = _tail_page(path, LOG_TAIL_LINES)
     lines, end = page.lines, page.end
     if page.partial:
         if final:
@@ -196,7 +209,7 @@ def read_log(path: Path, name: str, offset: int | None, final: bool) -> LogChunk
 def read_log_page(path: Path, name: str, before: int, max_lines: int = LOG_PAGE_LINES) -> LogChunk:
     """The page of lines that ends at byte ``before`` (a line start): lines to put
     before the window. Raises OSError."""
-    page = log_tail.read_tail(path, max_lines, before=before, max_bytes=LOG_PAGE_BYTES)
+    page = _tail_page(path, min(max_lines, LOG_PAGE_LINES), before)
     return LogChunk(name, _clean(page.lines), before, "prepend", page.start, page.size)
 
 
@@ -206,7 +219,7 @@ def read_log_from(
     """A new window showing the line at byte ``offset``: a page of lines before it, then
     the lines from it up to byte ``end`` (None: the file's end), at most ``max_lines``
     lines in all; ``mark`` is the line's index. Raises OSError."""
-    before = log_tail.read_tail(path, LOG_PAGE_LINES, before=offset, max_bytes=LOG_PAGE_BYTES)
+    before = _tail_page(path, LOG_PAGE_LINES, offset)
     room = max(1, max_lines - len(before.lines))
     lines: list[str] = []
     with open(path, "rb") as fh:
