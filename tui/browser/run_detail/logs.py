@@ -110,15 +110,6 @@ class LogChunk:
     after: int | None = None
     """For ``append``: the byte offset read from (it must be where the window ends)."""
 
-    @property
-    def skipped(self) -> int:
-        """Bytes at the start of the log that are not in the window."""
-        return self.start or 0
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines) + ("\n" if self.lines else "")
-
 
 @dataclass(frozen=True)
 class LogLine:
