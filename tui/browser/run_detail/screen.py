@@ -112,6 +112,7 @@ class RunDetailScreen(Screen[None]):
             "left_square_bracket",
             "earlier_lines",
             "Earlier lines",
+            show=False,
             id="run-log-earlier",
             tooltip="Read the page of log lines before those shown (also page up at the top)",
         ),
