@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -75,8 +76,6 @@ def test_a_tree_reached_through_a_symlink_shares_the_cache(
 def test_a_copied_tree_gets_a_cache_of_its_own(
     lib_tree: Path, settled: None, tmp_path: Path
 ) -> None:
-    import shutil
-
     TreeIndex(lib_tree)
     copy = shutil.copytree(lib_tree, tmp_path / "copy")
     index = TreeIndex(copy)

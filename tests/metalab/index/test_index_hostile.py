@@ -5,6 +5,7 @@ artifact uri (an audit hook watches every file opened)."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,15 @@ from support.hostile_extras import BrowserDamage, add_browser_damage, opened_pat
 from support.hostile_trees import GARBAGE, SECRET, HostileTree, build_hostile_tree
 from support.tree_state import describe_changes, tree_state
 
-from metalab.index import TreeIndex, apply, parse_filter, search_logs, search_tree, select
+from metalab.index import (
+    TreeIndex,
+    apply,
+    export_csv,
+    parse_filter,
+    search_logs,
+    search_tree,
+    select,
+)
 from metalab.index.tree_bounds import OutsideTree, inside_tree
 
 
@@ -162,3 +171,16 @@ def test_inside_tree(tmp_path: Path) -> None:
     assert not inside_tree(tmp_path / "tree", tmp_path / "treehouse")  # a prefix, not a parent
     assert not inside_tree(tmp_path / "tree", tmp_path / "tree" / "up" / "x.json")
     assert not inside_tree(tmp_path / "tree", tmp_path / "tree" / ".." / "treehouse")
+
+
+def test_exporting_a_hostile_tree_writes_its_readable_runs_only(
+    hostile: HostileTree, damage: BrowserDamage, tmp_path: Path
+) -> None:
+    table = TreeIndex(hostile.collection).table()
+    with opened_paths() as seen:
+        out = export_csv(table, tmp_path / "export" / "runs.csv", include_derived=True)
+    assert outside_reads(seen, hostile.outside) == []
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert sorted(r["run_id"] for r in rows) == sorted(table.run_ids.tolist())
+    assert {r["status"] for r in rows} == {"success", "running", "preempted", "queued"}
+    assert SECRET not in out.read_text(encoding="utf-8")
