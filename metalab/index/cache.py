@@ -61,8 +61,11 @@ are left as they are (the index writes nothing into a tree) and never read."""
 
 def cache_dir() -> Path:
     """The folder of the index caches: ``$XDG_CACHE_HOME/metalab/index`` (read from the
-    environment at each call), by default ``~/.cache/metalab/index``."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    environment at each call), by default (or when it is not an absolute path, as the
+    XDG spec says) ``~/.cache/metalab/index``."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(Path.home(), ".cache")
     return Path(base) / "metalab" / "index"
 
 

@@ -47,6 +47,8 @@ def test_cache_is_written_under_the_cache_home_and_reused(
 def test_the_cache_home_defaults_to_dot_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert cache_dir() == Path.home() / ".cache" / "metalab" / "index"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # not absolute: ignored
+    assert cache_dir() == Path.home() / ".cache" / "metalab" / "index"
 
 
 def test_opening_refreshing_and_saving_leave_the_tree_as_it_was(trees: Path, settled: None) -> None:
