@@ -11,7 +11,13 @@ times, on the browser's data layer (``metalab.index``):
 * open, warm: the cache reused, only ``runs/`` stat-ed;
 * sort: by a numeric metric, a text param and the run id (the slowest is shown);
 * filter: parse + apply typical filters (the slowest is shown);
-* refresh: after one more run is written, as a live tree would.
+* refresh: after one more run is written, as a live tree would;
+* a read-only tree: the same tree bind-mounted read-only (``mount --bind`` then
+  ``remount,ro``, where the bench may mount: as root), opened cold and warm, against
+  the writable one, interleaved; and with a cache home that cannot be written (a
+  file where the folder should be), where every open is a cold one. Then the tree's
+  listing, sizes and mtimes are compared with those taken before the first open: the
+  index writes nothing into a tree (its cache is under ``$XDG_CACHE_HOME``).
 
 Sorts and filters are timed on columns whose text caches were dropped, as after a
 refresh, so they include the one-off lower-casing a first ``~`` or text sort does.
@@ -23,20 +29,23 @@ Always exits 0: it reports, it does not gate (a missed target reads ``MISSED``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import shutil
 import statistics
+import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 
+from metalab.index.cache import cache_file
 from metalab.index.filter_language import apply, parse_filter, sort_order
-from metalab.index.tree import CACHE_FILE, TreeIndex
+from metalab.index.tree import TreeIndex
 
 EXPERIMENT_ID = "bench:0.1"
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0)
@@ -170,6 +179,93 @@ def tree_size(root: Path) -> tuple[int, int]:
     return files, size
 
 
+def tree_listing(root: Path) -> dict[str, tuple[int, ...]]:
+    """Every path under ``root`` with its size and mtime (folders: mtime and entries)."""
+    out: dict[str, tuple[int, ...]] = {}
+    for dirpath, dirs, names in os.walk(root):
+        st = os.lstat(dirpath)
+        out[dirpath] = (st.st_mtime_ns, len(dirs) + len(names))
+        for name in names:
+            path = os.path.join(dirpath, name)
+            st = os.lstat(path)
+            out[path] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+@contextlib.contextmanager
+def read_only_view(root: Path) -> Iterator[Path | None]:
+    """``root`` bind-mounted read-only at a new folder, or None where mounting is not
+    allowed (not root, or no mount namespace rights)."""
+    target = Path(tempfile.mkdtemp(prefix="bench_browse_ro_"))
+    mounted = False
+    try:
+        for cmd in (["mount", "--bind", str(root), str(target)],
+                    ["mount", "-o", "remount,ro,bind", str(target)]):  # fmt: skip
+            done = subprocess.run(cmd, capture_output=True, check=False)
+            if done.returncode != 0:
+                break
+            mounted = True
+        else:
+            probe = target / ".probe"
+            try:
+                probe.write_text("")
+            except OSError:
+                yield target  # writing failed: it is read-only indeed
+                return
+            probe.unlink()
+        yield None
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(target)], capture_output=True, check=False)
+        with contextlib.suppress(OSError):
+            target.rmdir()
+
+
+def read_only_figures(root: Path, folder: Path, n: str) -> None:
+    """Cold and warm opens of the tree mounted read-only against the writable one, an
+    open with a cache home that cannot be written, and the tree left as it was."""
+    with read_only_view(root) as ro:
+        if ro is None:
+            print("read-only tree: cannot mount one here (needs root); skipped")
+        else:
+            ro_folder = ro / folder.name
+            forget = [folder, ro_folder]
+
+            def cold(path: Path) -> float:
+                for f in forget:
+                    cache_file(os.path.realpath(f)).unlink(missing_ok=True)
+                return timed(lambda: _open(path))[0]
+
+            colds: dict[str, list[float]] = {"rw": [], "ro": []}
+            warms: dict[str, list[float]] = {"rw": [], "ro": []}
+            for _ in range(3):  # interleaved, so both see the same machine
+                colds["rw"].append(cold(root))
+                colds["ro"].append(cold(ro))
+                _open(root)  # the caches of both written
+                _open(ro)
+                warms["rw"].append(timed(lambda: _open(root))[0])
+                warms["ro"].append(timed(lambda: _open(ro))[0])
+            med = {k: statistics.median(v) for k, v in colds.items()}
+            wmed = {k: statistics.median(v) for k, v in warms.items()}
+            print(line(f"open (cold, read-only tree, {n} runs)", med["ro"], 2.0)
+                  + f"  = {med['ro'] / med['rw']:.2f}x the writable tree's "
+                  f"{med['rw'] * 1000:.0f} ms")  # fmt: skip
+            print(line(f"open (warm, read-only tree, {n} runs)", wmed["ro"], 2.0)
+                  + f"  = {wmed['ro'] / wmed['rw']:.2f}x the writable tree's "
+                  f"{wmed['rw'] * 1000:.0f} ms")  # fmt: skip
+    home = os.environ["XDG_CACHE_HOME"]
+    blocker = Path(tempfile.mkdtemp(prefix="bench_browse_home_")) / "file"
+    blocker.write_text("")
+    os.environ["XDG_CACHE_HOME"] = str(blocker)
+    try:
+        again = statistics.median(timed(lambda: _open(root))[0] for _ in range(3))
+        print(line(f"open with a cache home that cannot be written ({n} runs)", again, 2.0)
+              + " (no cache: every open is a cold one)")  # fmt: skip
+    finally:
+        os.environ["XDG_CACHE_HOME"] = home
+        shutil.rmtree(blocker.parent, ignore_errors=True)
+
+
 def timed(
     fn: Callable[[], object], repeat: int = 1, setup: Callable[[], object] | None = None
 ) -> tuple[float, object]:
@@ -206,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
 
     tmp = None if args.keep else tempfile.mkdtemp(prefix="bench_browse_")
     root = args.keep or Path(tmp or ".")
+    cache_home = tempfile.mkdtemp(prefix="bench_browse_cache_")
+    os.environ["XDG_CACHE_HOME"] = cache_home  # the bench's caches, not the user's
     try:
         t0 = time.perf_counter()
         folder = generate_tree(root, args.runs, args.steps)
@@ -215,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{size / 1e6:,.0f} MB, written in {gen:.1f} s")  # fmt: skip
         time.sleep(1.1)  # let the newest records age past the cache's racy window
 
-        (folder / CACHE_FILE).unlink(missing_ok=True)
+        before = tree_listing(root)
         cold, index = timed(lambda: _open(root))
         print(line(f"open (cold, {n} runs)", cold, 2.0))
         warm, index = timed(lambda: _open(root), repeat=3)
@@ -263,6 +361,13 @@ def main(argv: list[str] | None = None) -> int:
         )[0]
         print(line("filter + sort", both, 0.2))
 
+        read_only_figures(root, folder, n)
+        after = tree_listing(root)
+        moved = [p for p in set(before) | set(after) if before.get(p) != after.get(p)]
+        print(f"tree unchanged by every open above: {'yes' if not moved else 'NO'} "
+              f"({len(before):,} paths' sizes, mtimes and listings compared)"
+              + (f"; changed: {sorted(moved)[:5]}" if moved else ""))  # fmt: skip
+
         rng = np.random.default_rng(99)
         write_run(folder, args.runs, rng, args.steps, time.time())
 
@@ -278,6 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(cache_home, ignore_errors=True)
     return 0
 
 

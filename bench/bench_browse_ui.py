@@ -42,7 +42,8 @@ from typing import Any
 import numpy as np
 from bench_browse import generate_tree, line, tree_size, write_run
 
-from metalab.index.tree import CACHE_FILE, TreeIndex
+from metalab.index.cache import cache_file
+from metalab.index.tree import TreeIndex
 from tui.browser import BrowserApp
 from tui.browser.messages import StateChanged
 from tui.browser.runs.tab import RunsPane
@@ -249,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # the browser remembers each tree's view when it closes: not the bench's trees
     os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="bench_browse_ui_state_")
+    # nor its index caches: those of a fresh cache home, removed for a cold open
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="bench_browse_ui_cache_")
     print(f"# {platform.python_implementation()} {platform.python_version()}, "
           f"{os.cpu_count()} CPUs, {platform.machine()}")  # fmt: skip
     tmp = None
@@ -266,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         files, size = tree_size(root)
         n = len(list((folder / "runs").glob("*.json")))
         print(f"# tree: {n:,} runs, {files:,} files, {size / 1e6:,.0f} MB")
-        (folder / CACHE_FILE).unlink(missing_ok=True)
+        cache_file(os.path.realpath(folder)).unlink(missing_ok=True)
         cold = asyncio.run(timed_open(root))
         print(line(f"open to a usable runs table (cold, no cache, {n:,} runs)", cold, 2.0))
         warm = statistics.median(asyncio.run(timed_open(root)) for _ in range(3))

@@ -4,17 +4,28 @@ private state home for every test."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Trees built once per session are opened before any test's own homes exist: keep
+    the index caches they leave (under ``$XDG_CACHE_HOME``) out of the real home too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache-home")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _private_state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep what the browser remembers between sessions (under ``$XDG_STATE_HOME``) in
-    each test's own folder, never in the real home."""
+    """Keep what the browser remembers between sessions (under ``$XDG_STATE_HOME``) and
+    its index caches (under ``$XDG_CACHE_HOME``) in each test's own folder, never in the
+    real home."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state-home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-home"))
 
 
 @pytest.fixture

@@ -25,6 +25,12 @@ tested without a terminal. It reads a tree and never writes into it. Its modules
 * :mod:`~metalab.index.export`: CSV/Parquet with ``Results.to_dataframe()``'s columns
   (derived metrics included) and atlas's ``captured_data``.
 * :mod:`~metalab.index.search`: grouped search over names, values and log text.
+* :mod:`~metalab.index.tree_bounds` and :mod:`~metalab.index.tree_store`: nothing
+  outside the tree is read, not through a symlink, nor through an artifact's uri.
+
+A damaged record is skipped, and said (``ExperimentIndex.skipped``, and
+``ExperimentSummary.skipped``); a status metalab does not write (``preempted``) is
+kept as written.
 """
 
 from metalab.index.export import (

@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from metalab.index.tree_bounds import inside_tree
+
 __all__ = ["MANIFEST_DIR", "FileKey", "as_dict", "latest_manifest", "read_json", "scan_files"]
 
 MANIFEST_DIR = "experiments"
@@ -32,11 +34,15 @@ FileKey = tuple[int, int, int]
 """(mtime_ns, size, inode) of a file: a change in any means re-read it."""
 
 
-def scan_files(folder: Path, suffix: str) -> dict[str, FileKey]:
+def scan_files(
+    folder: Path, suffix: str, *, within: str | None = None, outside: list[str] | None = None
+) -> dict[str, FileKey]:
     """``{file name: key}`` of the visible ``*suffix`` files in ``folder``.
 
     Hidden files (a leading ``.``), files that vanish while being listed and a missing
-    or unreadable folder are left out rather than raised.
+    or unreadable folder are left out rather than raised. With ``within`` (a tree's
+    real path), a symlink that leads out of it is left out too, not even stat-ed, and
+    its name added to ``outside``.
     """
     out: dict[str, FileKey] = {}
     try:
@@ -44,6 +50,11 @@ def scan_files(folder: Path, suffix: str) -> dict[str, FileKey]:
             for entry in entries:
                 name = entry.name
                 if name.startswith(".") or not name.endswith(suffix):
+                    continue
+                leaves = within is not None and entry.is_symlink()
+                if leaves and not inside_tree(within or "", entry.path):
+                    if outside is not None:
+                        outside.append(name)
                     continue
                 try:
                     st = entry.stat()
@@ -74,13 +85,14 @@ def latest_manifest(
     """The newest readable manifest in ``<experiment_dir>/experiments/`` and its path.
 
     Newest by ``submitted_at``, then file name. ``names`` are the manifest file names
-    to rank when the caller has just scanned the folder (default: scan it now). Files
-    that cannot be read, or do not hold a JSON object, are skipped; None when no
-    manifest is left.
+    to rank when the caller has just scanned the folder (default: scan it now, leaving
+    out symlinks that lead out of the experiment's folder). Files that cannot be read,
+    or do not hold a JSON object, are skipped; None when no manifest is left.
     """
     folder = Path(experiment_dir) / MANIFEST_DIR
     if names is None:
-        names = scan_files(folder, ".json")
+        within = os.path.realpath(experiment_dir)
+        names = scan_files(folder, ".json", within=within) if inside_tree(within, folder) else {}
     best: tuple[str, str, dict[str, Any]] | None = None
     for name in names:
         try:

@@ -28,9 +28,63 @@ from typing import Any
 from metalab._canonical import fingerprint
 from metalab.index.table import RECORD_FIELDS, _iso_and_ts
 
-__all__ = ["STATUSES", "RunRow", "guess_replicates"]
+__all__ = ["STATUSES", "RecordError", "RunRow", "guess_replicates", "json_kind"]
 
 STATUSES = ("success", "failed", "running", "cancelled")
+"""The statuses metalab writes. A record may hold any other string (another tool's
+``queued`` or ``preempted``): the row keeps it as written, and the screens show it so."""
+
+
+class RecordError(ValueError):
+    """A file in ``runs/`` that is not a run record; the message says why, briefly
+    (``the file is not valid JSON (truncated?)``, ``'metrics' is a list, not an
+    object``), in the words ``load_results`` uses for the same files."""
+
+
+def json_kind(value: Any) -> str:
+    """What a JSON value is, for a message: ``a list``, ``a string``, ``null``."""
+    if value is None:
+        return "null"
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+    return names.get(type(value), "a number" if isinstance(value, int | float) else "a value")
+
+
+def _check_record(d: Any, record_file: str) -> None:
+    """Raise :class:`RecordError` when ``d`` cannot be a run record: not an object, or
+    a key holding the wrong kind of value, or another run's id than its file's name."""
+    if not isinstance(d, dict):
+        raise RecordError(f"a run record is a JSON object, this is {json_kind(d)}")
+    kinds: tuple[tuple[str, type | tuple[type, ...], str], ...] = (
+        ("status", str, "a string"),
+        ("run_id", str, "a string"),
+        ("experiment_id", str, "a string"),
+        ("metrics", dict, "an object"),
+        ("params_resolved", dict, "an object"),
+        ("provenance", dict, "an object"),
+        ("error", dict, "an object"),
+        ("tags", list, "a list"),
+        ("warnings", list, "a list"),
+        ("artifacts", list, "a list"),
+    )
+    for key, kind, said in kinds:
+        value = d.get(key)
+        if value is not None and not isinstance(value, kind):
+            raise RecordError(f"{key!r} is {json_kind(value)}, not {said}")
+    extra = (d.get("provenance") or {}).get("extra")
+    if extra is not None and not isinstance(extra, dict):
+        raise RecordError(f"'provenance.extra' is {json_kind(extra)}, not an object")
+    duration = d.get("duration_ms")
+    if duration is not None and (
+        isinstance(duration, bool)
+        or not isinstance(duration, int | float)
+        or not math.isfinite(duration)
+    ):
+        raise RecordError(f"'duration_ms' is {json_kind(duration)}, not a finite number")
+    if not all(isinstance(a, dict) for a in d.get("artifacts") or []):
+        raise RecordError("'artifacts' holds something that is not an object")
+    run_id, stem = d.get("run_id"), Path(record_file).stem
+    if run_id and record_file and run_id != stem:
+        raise RecordError(f"it holds run {run_id!r}, not the run its name says")
 
 
 @dataclass(slots=True)
@@ -78,17 +132,23 @@ class RunRow:
     )  # fmt: skip
 
     @classmethod
-    def from_record(cls, d: Mapping[str, Any], record_file: str = "") -> RunRow:
-        """Parse a run record dict (ours or the reference's schema 0.1; missing keys ok)."""
+    def from_record(cls, d: Any, record_file: str = "") -> RunRow:
+        """Parse a run record dict (ours or the reference's schema 0.1; missing keys ok).
+
+        The status is kept as written, also one metalab does not write (a record
+        without one is ``running``, as metalab reads it).
+
+        Raises:
+            RecordError: ``d`` is not a run record (see :func:`_check_record`).
+        """
+        _check_record(d, record_file)
         prov = d.get("provenance") or {}
-        extra = prov.get("extra") or {} if isinstance(prov, dict) else {}
-        error = d.get("error") if isinstance(d.get("error"), dict) else None
-        status = str(d.get("status") or "running")
-        if status not in STATUSES:
-            status = "running"  # as RunRecord.from_dict does
+        extra = prov.get("extra") or {}
+        error = d.get("error")
+        status = d.get("status") or "running"
         started, started_ts = _iso_and_ts(d.get("started_at"))
         finished, finished_ts = _iso_and_ts(d.get("finished_at"))
-        replicate = extra.get("replicate") if isinstance(extra, dict) else None
+        replicate = extra.get("replicate")
         duration = d.get("duration_ms")
         artifacts = d.get("artifacts") or []
         return cls(
@@ -108,10 +168,12 @@ class RunRow:
             context_fingerprint=str(d.get("context_fingerprint") or ""),
             params_fingerprint=str(d.get("params_fingerprint") or ""),
             seed_fingerprint=str(d.get("seed_fingerprint") or ""),
-            replicate=replicate if isinstance(replicate, int) and replicate >= 0 else None,
-            executor_id=str(prov.get("executor_id") or "") if isinstance(prov, dict) else "",
-            host=str(prov.get("host") or "") if isinstance(prov, dict) else "",
-            artifacts=[str(a.get("name")) for a in artifacts if isinstance(a, dict)],
+            replicate=replicate
+            if isinstance(replicate, int) and not isinstance(replicate, bool) and replicate >= 0
+            else None,
+            executor_id=str(prov.get("executor_id") or ""),
+            host=str(prov.get("host") or ""),
+            artifacts=[str(a.get("name")) for a in artifacts],
             warnings=len(d.get("warnings") or []),
             notes=d.get("notes") if isinstance(d.get("notes"), str) else None,
             record_file=record_file,

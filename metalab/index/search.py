@@ -7,11 +7,16 @@ count, and each hit that stands for a set of runs carries a runs-table ``filter`
 dialog could not do for run categories.
 
 Log text is different: logs can be large and many, so :func:`iter_log_hits` scans
-lazily, newest runs first, at most ``max_runs`` runs, reading each log line by line and
-stopping at its first match; it yields as it goes, so a UI worker can show hits while
-scanning and stop early. Each hit is the first matching line of one run's log, cut to
-80 characters around the match, with the log's name, the line's number and the matched
-text, so the UI can open the log at that line.
+lazily, newest runs first, at most ``max_runs`` runs, reading each log in chunks of
+:data:`LOG_CHUNK` bytes and stopping at its first match; it yields as it goes, so a UI
+worker can show hits while scanning, and it checks ``cancelled`` between chunks, so a
+newer query stops it at once. Of a log larger than :data:`SEARCH_LOG_BYTES` only the
+last that-many bytes (the newest lines) are searched, so one 200 MB log costs what an
+8 MB one does; which logs were cut short is reported (``state["capped"]``,
+:attr:`SearchResults.note`). Each hit is the first matching line of one run's log, cut
+to 80 characters around the match, with the log's name, the line's byte offset, its
+number (when the search started at the top of the file) and the matched text, so the
+UI can open the log at that line. Logs that lead out of the tree are not read.
 """
 
 from __future__ import annotations
@@ -27,11 +32,18 @@ import numpy as np
 
 from metalab.index.filter_language import Condition, parse_value
 from metalab.index.tree import ExperimentIndex, Table, TreeIndex
+from metalab.index.tree_bounds import inside_tree
 
 __all__ = [
     "CATEGORIES",
+    "LOG_CHUNK",
+    "SEARCH_LOG_BYTES",
+    "LogMatch",
+    "LogScan",
     "SearchHit",
     "SearchResults",
+    "capped_note",
+    "find_in_log",
     "iter_log_hits",
     "search_tree",
     "search_logs",
@@ -55,8 +67,10 @@ CATEGORIES = {
 }
 """Categories in display order, with their headings."""
 
-MAX_LOG_BYTES = 16 * 1024 * 1024
-"""A log is read at most this far when searching it."""
+SEARCH_LOG_BYTES = 8 * 1024 * 1024
+"""Of a log larger than this only its last this-many bytes are searched."""
+LOG_CHUNK = 1024 * 1024
+"""Bytes of a log read (and searched) at a time; cancelling is checked between chunks."""
 
 _GROUP_CATEGORY = {"params": "param", "metrics": "metric", "derived": "derived"}
 
@@ -66,9 +80,10 @@ class SearchHit:
     """One search result; ``filter`` (when set) is runs-table filter text for its runs.
 
     A ``log`` hit also says where it is, so the UI can open the log at it rather than at
-    its top: ``log`` (the log's name, e.g. ``run``), ``line_no`` (1-based, counted as a
-    text-mode read of the file counts) and ``match`` (the matched text as the line has
-    it, for highlighting it there).
+    its top: ``log`` (the log's name, e.g. ``run``), ``offset`` (the line's first byte),
+    ``line_no`` (1-based, lines ended by ``\n``; None when only the end of a large log
+    was searched, so the lines before are not counted) and ``match`` (the matched text
+    as the line has it, for highlighting it there).
     """
 
     category: str
@@ -82,6 +97,8 @@ class SearchHit:
     log: str | None = None
     line_no: int | None = None
     match: str | None = None
+    offset: int | None = None
+    """A log hit's line: its byte offset in the file (the UI opens the log there)."""
 
 
 @dataclass
@@ -323,11 +340,20 @@ def snippet(line: str, start: int, length: int, width: int = 80) -> str:
 
 
 def _log_files(exp: ExperimentIndex) -> dict[str, list[str]]:
-    """``{run_id: [log file names]}`` from one listing of ``logs/``."""
+    """``{run_id: [log file names]}`` from one listing of ``logs/``; logs that lead out
+    of the tree (a symlink, or ``logs/`` itself) are left out."""
     out: dict[str, list[str]] = {}
+    folder = exp.path / "logs"
+    if not inside_tree(exp.real_path, folder):
+        return out
     try:
-        with os.scandir(exp.path / "logs") as entries:
-            names = sorted(e.name for e in entries if e.name.endswith(".log"))
+        with os.scandir(folder) as entries:
+            names = sorted(
+                e.name
+                for e in entries
+                if e.name.endswith(".log")
+                and not (e.is_symlink() and not inside_tree(exp.real_path, e.path))
+            )
     except OSError:
         return out
     for name in names:
@@ -337,20 +363,97 @@ def _log_files(exp: ExperimentIndex) -> dict[str, list[str]]:
     return out
 
 
-def _first_match(path: os.PathLike[str] | str, needle: str) -> tuple[int, str, int] | None:
-    read = 0
+@dataclass(frozen=True)
+class LogMatch:
+    """The first line of a log holding the text searched for."""
+
+    line: str
+    """The line, decoded (undecodable bytes replaced), without its newline."""
+    at: int
+    """Where the match starts in ``line.lower()``."""
+    offset: int
+    """Byte offset of the line's start in the file."""
+    line_no: int | None
+    """1-based line number; None when the search did not start at the top."""
+
+
+@dataclass(frozen=True)
+class LogScan:
+    """What searching one log found, and how much of it was searched."""
+
+    match: LogMatch | None
+    size: int
+    searched_from: int
+    """Byte offset the search began at (0: the whole log was searched)."""
+
+
+def find_in_log(
+    path: os.PathLike[str] | str,
+    needle: str,
+    *,
+    max_bytes: int = SEARCH_LOG_BYTES,
+    cancelled: Callable[[], bool] | None = None,
+) -> LogScan | None:
+    """The first line of ``path`` whose lowercased text holds ``needle`` (lowercase),
+    searching at most its last ``max_bytes`` bytes, :data:`LOG_CHUNK` at a time; None
+    when the file cannot be read or ``cancelled()`` turned true."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            for number, line in enumerate(fh, 1):
-                read += len(line)
-                at = line.lower().find(needle)
-                if at >= 0:
-                    return number, line, at
-                if read > MAX_LOG_BYTES:
-                    break
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            start = max(0, size - max_bytes)
+            pos, carry = start, b""
+            if start:  # begin at the first whole line after the cut
+                fh.seek(start - 1)
+                head = fh.read(min(LOG_CHUNK, size - start + 1))
+                cut = head.find(b"\n")
+                pos = start - 1 + (cut + 1 if cut >= 0 else len(head))
+                carry = head[cut + 1 :] if cut >= 0 else b""
+            line_no: int | None = 1 if start == 0 else None
+            while True:
+                if cancelled is not None and cancelled():
+                    return None
+                data = fh.read(LOG_CHUNK)
+                buf = carry + data
+                if data:
+                    cut = buf.rfind(b"\n")
+                    if cut < 0:
+                        carry = buf  # one long line so far: read on (max_bytes bounds it)
+                        continue
+                    block, carry = buf[: cut + 1], buf[cut + 1 :]
+                else:
+                    block, carry = buf, b""
+                found = _match_in_block(block, needle, pos, line_no)
+                if found is not None:
+                    return LogScan(found, size, start)
+                if line_no is not None:
+                    line_no += block.count(b"\n")
+                pos += len(block)
+                if not data:
+                    return LogScan(None, size, start)
     except OSError:
         return None
-    return None
+
+
+def _match_in_block(block: bytes, needle: str, pos: int, line_no: int | None) -> LogMatch | None:
+    """The first line of ``block`` (whole lines, starting at byte ``pos`` of the file)
+    holding ``needle``; the block is searched at once, the line found afterwards."""
+    lowered = block.decode("utf-8", errors="replace").lower()
+    at = lowered.find(needle)
+    if at < 0:
+        return None
+    k = lowered.count("\n", 0, at)  # lowercasing and decoding keep the newlines
+    begin = 0
+    for _ in range(k):
+        begin = block.index(b"\n", begin) + 1
+    end = block.find(b"\n", begin)
+    raw = block[begin:] if end < 0 else block[begin:end]
+    line = raw.decode("utf-8", errors="replace").removesuffix("\r")
+    return LogMatch(
+        line,
+        max(0, line.lower().find(needle)),
+        pos + begin,
+        line_no + k if line_no is not None else None,
+    )
 
 
 def _matched(line: str, at: int, needle: str) -> str:
@@ -370,11 +473,14 @@ def iter_log_hits(
     width: int = 80,
     cancelled: Callable[[], bool] | None = None,
     state: dict[str, Any] | None = None,
+    max_bytes: int = SEARCH_LOG_BYTES,
 ) -> Iterator[SearchHit]:
     """Yield the first matching line of each run's logs, newest runs first.
 
-    Scans at most ``max_runs`` runs (``state["truncated"]`` is set when more exist);
-    ``cancelled`` is polled between files so a UI worker can stop it.
+    Scans at most ``max_runs`` runs (``state["truncated"]`` is set when more exist) and
+    at most the last ``max_bytes`` of each log (``state["capped"]`` lists ``(run id,
+    log, size)`` of each log searched only in part); ``cancelled`` is polled between
+    files and between chunks of a file, so a UI worker can stop it.
     """
     needle = query.strip().lower()
     if not needle:
@@ -385,8 +491,10 @@ def iter_log_hits(
             ts = row.started_ts if row.started_ts is not None else -math.inf
             runs.append((ts, row.run_id, exp))
     runs.sort(key=lambda r: (r[0], r[1]), reverse=True)
+    capped: list[tuple[str, str, int]] = []
     if state is not None:
         state["truncated"] = len(runs) > max_runs
+        state["capped"] = capped
     listings: dict[str, dict[str, list[str]]] = {}
     for _ts, run_id, exp in runs[:max_runs]:
         files = listings.get(exp.key)
@@ -395,20 +503,44 @@ def iter_log_hits(
         for name in files.get(run_id, []):
             if cancelled is not None and cancelled():
                 return
-            found = _first_match(exp.path / "logs" / name, needle)
+            scan = find_in_log(
+                exp.path / "logs" / name, needle, max_bytes=max_bytes, cancelled=cancelled
+            )
+            if scan is None:
+                continue
+            log = name[len(run_id) + 1 : -len(".log")]
+            if scan.searched_from:
+                capped.append((run_id, log, scan.size))
+            found = scan.match
             if found is None:
                 continue
-            number, line, at = found
-            log = name[len(run_id) + 1 : -len(".log")]
             yield SearchHit(
                 category="log",
                 experiment=exp.key,
-                text=snippet(line, at, len(needle), width),
+                text=snippet(found.line, found.at, len(needle), width),
                 run_id=run_id,
                 log=log,
-                line_no=number,
-                match=_matched(line, at, needle),
+                line_no=found.line_no,
+                match=_matched(found.line, found.at, needle),
+                offset=found.offset,
             )
+
+
+def capped_note(capped: list[tuple[str, str, int]], max_bytes: int = SEARCH_LOG_BYTES) -> str:
+    """``searched the last 8 MB of 2 logs larger than that (the largest 200 MB)``; ''
+    when every log was searched whole."""
+    if not capped:
+        return ""
+    largest = max(size for _, _, size in capped)
+    what = "1 log" if len(capped) == 1 else f"{len(capped)} logs"
+    return (
+        f"searched the last {_mb(max_bytes)} of {what} larger than that"
+        f" ({'the largest ' if len(capped) > 1 else ''}{_mb(largest)})"
+    )
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.0f} MB" if n >= 2**20 else f"{n / 1024:.0f} KB"
 
 
 def search_logs(
@@ -430,12 +562,14 @@ def search_logs(
         out.note = f"type at least {min_chars} characters"
         return out
     state: dict[str, Any] = {}
-    for n, hit in enumerate(
-        iter_log_hits(index, q, experiment=experiment, max_runs=max_runs, width=width, state=state)
-    ):
+    hits = iter_log_hits(
+        index, q, experiment=experiment, max_runs=max_runs, width=width, state=state
+    )
+    for n, hit in enumerate(hits):
         if n >= max_hits:
             out.truncated = True
             break
         out.add(hit, limit if limit is not None else max_hits)
     out.truncated = out.truncated or bool(state.get("truncated"))
+    out.note = capped_note(state.get("capped") or [])
     return out

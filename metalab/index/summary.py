@@ -37,16 +37,18 @@ class Changes:
     experiments_removed: list[str] = field(default_factory=list)
     manifest_changed: list[str] = field(default_factory=list)
     """Experiments whose manifests changed (a new launch)."""
+    skipped_changed: list[str] = field(default_factory=list)
+    """Experiments whose list of skipped (unreadable) files changed."""
 
     def __bool__(self) -> bool:
         return bool(
             self.added or self.changed or self.removed or self.experiments_added
-            or self.experiments_removed or self.manifest_changed
+            or self.experiments_removed or self.manifest_changed or self.skipped_changed
         )  # fmt: skip
 
     def extend(self, other: Changes) -> None:
         for name in ("added", "changed", "removed", "experiments_added",
-                     "experiments_removed", "manifest_changed"):  # fmt: skip
+                     "experiments_removed", "manifest_changed", "skipped_changed"):  # fmt: skip
             getattr(self, name).extend(getattr(other, name))
 
 
@@ -68,6 +70,8 @@ class ExperimentSummary:
     latest_started_at: str | None
     latest_started_ts: float | None
     manifests: int
+    skipped: tuple[tuple[str, str], ...] = ()
+    """Files of the folder left out as unreadable, ``(path in the folder, why)``."""
 
     @classmethod
     def from_rows(
@@ -79,8 +83,12 @@ class ExperimentSummary:
         experiment_id: str,
         path: Path,
         manifests: int,
+        skipped: Iterable[tuple[str, str]] = (),
     ) -> ExperimentSummary:
         """Summarise an experiment's runs and latest manifest (None: there is none).
+
+        ``counts`` has every status metalab writes (:data:`STATUSES`), and any other
+        status a record holds (``queued``), as written.
 
         Name, version, description, tags and total come from the manifest when it has
         them; otherwise the name and version are read off ``experiment_id``
@@ -113,6 +121,7 @@ class ExperimentSummary:
             latest_started_at=latest[1] if latest else None,
             latest_started_ts=latest[0] if latest else None,
             manifests=manifests,
+            skipped=tuple(skipped),
         )
 
     @property
@@ -120,12 +129,27 @@ class ExperimentSummary:
         return self.counts.get("success", 0) + self.counts.get("failed", 0)
 
     @property
+    def other_counts(self) -> dict[str, int]:
+        """Runs by status, for the statuses metalab does not write (``queued``: 2)."""
+        return {k: n for k, n in sorted(self.counts.items()) if k not in STATUSES and n}
+
+    @property
+    def other(self) -> int:
+        """How many runs have a status metalab does not write."""
+        return sum(self.other_counts.values())
+
+    @property
     def completion(self) -> float:
         return min(1.0, self.done / self.total) if self.total else 0.0
 
     @property
     def complete(self) -> bool:
-        return self.total > 0 and self.done >= self.total and not self.counts.get("running")
+        return (
+            self.total > 0
+            and self.done >= self.total
+            and not self.counts.get("running")
+            and not self.other
+        )
 
     @property
     def state(self) -> str:
@@ -146,6 +170,8 @@ class ExperimentSummary:
             "experiment.failed": self.counts.get("failed", 0),
             "experiment.running": self.counts.get("running", 0),
             "experiment.cancelled": self.counts.get("cancelled", 0),
+            "experiment.other": self.other,
+            "experiment.skipped": len(self.skipped),
             "experiment.completion": self.completion,
             "experiment.latest_run": self.latest_started_at,
         }

@@ -7,14 +7,17 @@ finds the experiments, reads their records and keeps them fresh:
 
 Why it is shaped this way:
 
-* **A cache per experiment.** Parsing 10,000 JSON records takes most of a second;
-  ``<experiment>/.metalab-index.json`` keeps the parsed rows keyed by each record
-  file's (mtime_ns, size, inode), so reopening re-reads only what changed. The cache is
-  advisory: a missing, foreign or corrupt cache (or entry) just means re-reading those
-  files; it is written atomically, and not at all when the tree is read-only. Records
+* **A cache per experiment, outside the tree.** Parsing 10,000 JSON records takes
+  most of a second; a file under the user's cache folder (``$XDG_CACHE_HOME/metalab/
+  index/``, keyed by the experiment folder's real path) keeps the parsed rows keyed by
+  each record file's (mtime_ns, size, inode), so reopening re-reads only what changed.
+  Nothing is ever written into the tree, so a read-only, shared or version-controlled
+  tree opens as fast as one's own. The cache is advisory: a missing, foreign or
+  corrupt cache (or entry) just means re-reading those files; it is written
+  atomically, and not at all when the cache folder cannot be written. Records
   modified within :data:`RACY_NS` of being read are never trusted from the cache
   (git's "racily clean" problem: a same-size in-place rewrite inside one mtime tick).
-  The file's format is :mod:`metalab.index.cache`'s.
+  Where the file is and its format are :mod:`metalab.index.cache`'s.
 * **Cheap refresh.** A tree that another process is writing is followed by stat-ing
   ``runs/`` and re-parsing only the records whose key moved; :meth:`TreeIndex.refresh`
   reports which runs were added, changed or removed so a UI can update rows by key.
@@ -23,7 +26,7 @@ Why it is shaped this way:
 The pieces it is built from live in their own modules: :class:`RunRow` (one record) in
 :mod:`metalab.index.run_row`, :class:`Changes` and :class:`ExperimentSummary` in
 :mod:`metalab.index.summary`, the folder scan and manifest ranking in
-:mod:`metalab.index.experiment_files`. They, :data:`CACHE_FILE`, and
+:mod:`metalab.index.experiment_files`. They, and
 :class:`~metalab.index.table.Column`, :class:`~metalab.index.table.FieldInfo`,
 :class:`~metalab.index.table.Table`, :func:`~metalab.index.table.format_cell`,
 :data:`~metalab.index.table.RECORD_FIELDS` and :data:`~metalab.index.table.TIME_FIELDS` are
@@ -36,6 +39,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import os
 import threading
 import time
@@ -43,16 +47,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from metalab.index.cache import CACHE_FILE, FileEntry, decode_cache, encode_cache
+from metalab.index.cache import FileEntry, cache_file, decode_cache, encode_cache
 from metalab.index.experiment_files import (
     MANIFEST_DIR,
     FileKey,
-    as_dict,
     latest_manifest,
     read_json,
     scan_files,
 )
-from metalab.index.run_row import RunRow, guess_replicates
+from metalab.index.run_row import RecordError, RunRow, guess_replicates, json_kind
 from metalab.index.summary import Changes, ExperimentSummary
 from metalab.index.table import (
     RECORD_FIELDS,
@@ -62,13 +65,13 @@ from metalab.index.table import (
     Table,
     format_cell,
 )
+from metalab.index.tree_bounds import OUTSIDE_TREE, SYMLINK_OUT, inside_tree
+from metalab.index.tree_store import TreeStore
 from metalab.results import Run
 from metalab.store import atomic
-from metalab.store.filestore import FileStore
 from metalab.store.layout import META_FILE, find_experiment_dirs
 
 __all__ = [
-    "CACHE_FILE",
     "RECORD_FIELDS",
     "TIME_FIELDS",
     "Changes",
@@ -119,6 +122,8 @@ class ExperimentIndex:
         lock: threading.RLock | None = None,
     ) -> None:
         self.path = Path(path)
+        self.real_path = os.path.realpath(self.path)
+        """The folder with every symlink resolved: the tree's boundary and the cache key."""
         self.use_cache = use_cache
         self._lock = lock or threading.RLock()
         self.meta: dict[str, Any] = {}
@@ -126,8 +131,6 @@ class ExperimentIndex:
         """The latest experiment manifest (``experiments/*.json``), or None."""
         self.manifest_files: list[Path] = []
         """Manifest files, oldest first."""
-        self.unreadable: list[str] = []
-        """Record files that could not be parsed at the last scan (retried each refresh)."""
         self.parsed = 0
         """How many record files were parsed (not taken from the cache) so far."""
         self.cache_used = False
@@ -135,6 +138,10 @@ class ExperimentIndex:
         self._runs: dict[str, FileEntry] = {}
         self._derived: dict[str, FileEntry] = {}
         self._manifest_keys: dict[str, FileKey] = {}
+        self._skips: dict[str, dict[str, str]] = {}
+        """What each area (``runs``, ``derived``, ``experiments``, ``meta``) left out."""
+        self._failed: dict[str, dict[str, tuple[FileEntry, str]]] = {}
+        """Files that could not be parsed, by area: when (their key) and why."""
         self._rows: list[RunRow] | None = None
         self._table: Table | None = None
         self._dirty = False
@@ -153,11 +160,18 @@ class ExperimentIndex:
     # -- identity ------------------------------------------------------------------------
 
     def _read_meta(self) -> None:
+        path = self.path / META_FILE
+        self.meta = {}
+        self._skips.pop("meta", None)
+        if not inside_tree(self.real_path, path):
+            self._skips["meta"] = {META_FILE: SYMLINK_OUT}
+            return
         try:
-            meta = read_json(self.path / META_FILE)
-            self.meta = meta if isinstance(meta, dict) else {}
-        except (OSError, ValueError):
-            self.meta = {}
+            self.meta = _read_object(path)
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError) as exc:
+            self._skips["meta"] = {META_FILE: _skip_reason(exc)}
 
     @property
     def experiment_id(self) -> str:
@@ -175,14 +189,16 @@ class ExperimentIndex:
 
     @property
     def cache_path(self) -> Path:
-        return self.path / CACHE_FILE
+        """This experiment's cache file (under the user's cache folder, never the tree)."""
+        return cache_file(self.real_path)
 
     # -- manifests ----------------------------------------------------------------------
 
     def _load_manifests(self) -> bool:
-        """Re-read the manifests if any moved; True when they did."""
+        """Re-read the manifests if any moved; True when they did. Manifests that lead
+        out of the tree are left out (and said so in :attr:`skipped`)."""
         folder = self.path / MANIFEST_DIR
-        keys = scan_files(folder, ".json")
+        keys, self._skips[MANIFEST_DIR] = self._scan(MANIFEST_DIR)
         if keys == self._manifest_keys:
             return False
         self._manifest_keys = keys
@@ -198,9 +214,9 @@ class ExperimentIndex:
             data = read_json(self.cache_path)
         except (OSError, ValueError):
             return
-        entries = decode_cache(data)
+        entries = decode_cache(data, self.real_path)
         if entries is None:
-            return  # another format or version: every file is read afresh
+            return  # another format, version or folder: every file is read afresh
         runs, derived = entries
         self._runs.update(runs)
         self._derived.update(derived)
@@ -208,16 +224,19 @@ class ExperimentIndex:
 
     @_locked
     def save_cache(self, *, force: bool = False) -> bool:
-        """Write the cache if anything changed (atomically); False when not written."""
+        """Write the cache file if anything changed (atomically, under the user's cache
+        folder, never into the tree); False when not written."""
         if not (self.use_cache and self._cache_writable and (self._dirty or force)):
             return False
         runs = {name: e for name, e in self._runs.items() if e.settled(RACY_NS)}
         derived = {name: e for name, e in self._derived.items() if e.settled(RACY_NS)}
+        path = self.cache_path
         try:
-            text = encode_cache(runs, derived)
-            atomic.write_text(self.cache_path, text)
+            text = encode_cache(self.real_path, runs, derived)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic.write_text(path, text)
         except (OSError, TypeError, ValueError):
-            self._cache_writable = False  # read-only tree (or odd values): browse uncached
+            self._cache_writable = False  # read-only home (or odd values): browse uncached
             return False
         self._dirty = False
         self._last_save = time.monotonic()
@@ -225,56 +244,88 @@ class ExperimentIndex:
 
     # -- scanning -------------------------------------------------------------------------
 
+    def _scan(self, sub: str) -> tuple[dict[str, FileKey], dict[str, str]]:
+        """The visible ``*.json`` files of folder ``sub`` that stay inside the tree, and
+        what was left out because it leads out of the tree (``{path: reason}``)."""
+        folder = self.path / sub
+        if not inside_tree(self.real_path, folder):
+            return {}, {f"{sub}/": f"the folder {OUTSIDE_TREE}"}
+        outside: list[str] = []
+        keys = scan_files(folder, ".json", within=self.real_path, outside=outside)
+        return keys, {f"{sub}/{name}": SYMLINK_OUT for name in outside}
+
     def _sync(
-        self, folder: Path, entries: dict[str, FileEntry], parse: Any
+        self, sub: str, entries: dict[str, FileEntry], parse: Callable[[Path, str], Any]
     ) -> tuple[list[str], list[str], list[str]]:
-        """Bring ``entries`` in line with ``folder``; returns added, changed, removed names."""
-        keys = scan_files(folder, ".json")
+        """Bring ``entries`` in line with folder ``sub``; returns added, changed, removed
+        names. Files that cannot be parsed are left out, their reasons kept in
+        :attr:`skipped` (and read again only once they change)."""
+        folder = self.path / sub
+        keys, skips = self._scan(sub)
+        failed = self._failed.setdefault(sub, {})
         added: list[str] = []
         changed: list[str] = []
         removed = [name for name in entries if name not in keys]
         for name in removed:
             del entries[name]
+        for name in [n for n in failed if n not in keys]:
+            del failed[name]
         for name, key in keys.items():
             old = entries.get(name)
             if old is not None and old.key == key and old.settled(RACY_NS):
                 continue
+            bad = failed.get(name)
+            if bad is not None and bad[0].key == key and bad[0].settled(RACY_NS):
+                skips[f"{sub}/{name}"] = bad[1]
+                continue
             read_ns = time.time_ns()
             try:
                 value = parse(folder / name, name)
-            except (OSError, ValueError, TypeError, AttributeError):
-                entries.pop(name, None)
-                if folder == self.runs_dir:
-                    self.unreadable.append(name)
-                    if old is not None:
-                        removed.append(name)
+            except (OSError, ValueError) as exc:
+                reason = _skip_reason(exc)
+                failed[name] = (FileEntry(key, read_ns, None), reason)
+                skips[f"{sub}/{name}"] = reason
+                if entries.pop(name, None) is not None:
+                    removed.append(name)
                 continue
+            failed.pop(name, None)
             entries[name] = FileEntry(key, read_ns, value)
             self._dirty = True
             if old is None:
                 added.append(name)
             elif old.key != key or _differs(old.value, value):
                 changed.append(name)
+        self._skips[sub] = skips
         return added, changed, removed
 
     def _parse_record(self, path: Path, name: str) -> RunRow:
-        data = read_json(path)
-        if not isinstance(data, dict):
-            raise ValueError(f"{path} is not a run record")
+        row = RunRow.from_record(_read_value(path), name)
         self.parsed += 1
-        return RunRow.from_record(data, name)
+        return row
 
     @staticmethod
     def _parse_derived(path: Path, name: str) -> dict[str, Any]:
-        return as_dict(read_json(path))
+        return _read_object(path)
+
+    @property
+    def skipped(self) -> dict[str, str]:
+        """The files of this experiment left out at the last scan, and why, by path
+        inside the folder (``runs/abc.json``: ``not JSON (truncated?)``)."""
+        out: dict[str, str] = {}
+        for area in sorted(self._skips):
+            out.update(self._skips[area])
+        return dict(sorted(out.items()))
+
+    @property
+    def unreadable(self) -> list[str]:
+        """The names of the run record files left out at the last scan."""
+        return sorted(p.split("/", 1)[1] for p in self._skips.get("runs", {}) if p != "runs/")
 
     def _update(self) -> Changes:
-        self.unreadable = []
+        skipped_before = self.skipped
         old_ids = {n: e.value.run_id for n, e in self._runs.items()}
-        added, changed, removed = self._sync(self.runs_dir, self._runs, self._parse_record)
-        d_added, d_changed, d_removed = self._sync(
-            self.path / "derived", self._derived, self._parse_derived
-        )
+        added, changed, removed = self._sync("runs", self._runs, self._parse_record)
+        d_added, d_changed, d_removed = self._sync("derived", self._derived, self._parse_derived)
         changes = Changes()
         changes.added = [self._runs[n].value.run_id for n in added]
         changes.changed = [self._runs[n].value.run_id for n in changed]
@@ -285,6 +336,8 @@ class ExperimentIndex:
             if run_id not in touched and any(e.value.run_id == run_id for e in self._runs.values()):
                 changes.changed.append(run_id)
                 touched.add(run_id)
+        if self.skipped != skipped_before:
+            changes.skipped_changed.append(self.experiment_id)
         if changes or d_added or d_changed or d_removed:
             self._dirty = True
             self._rows = None
@@ -346,12 +399,14 @@ class ExperimentIndex:
             experiment_id=self.experiment_id,
             path=self.path,
             manifests=len(self.manifest_files),
+            skipped=self.skipped.items(),
         )
 
     @property
-    def store(self) -> FileStore:
-        """The metalab store of this folder, for a run's artifacts, curves and logs."""
-        return FileStore(self.path, self.experiment_id)
+    def store(self) -> TreeStore:
+        """The metalab store of this folder, for a run's artifacts, curves and logs; it
+        reads nothing that leads out of the tree (see :mod:`metalab.index.tree_store`)."""
+        return TreeStore(self.path, self.experiment_id)
 
     def run(self, run_id: str) -> Run:
         """The full run (record read afresh: traceback, provenance, artifacts), as metalab's
@@ -366,6 +421,35 @@ class ExperimentIndex:
         if record is None:
             raise KeyError(f"run {full} has no readable record in {self.path}")
         return Run(store, record)
+
+
+def _read_value(path: Path) -> Any:
+    """The JSON value in ``path``; RecordError saying briefly what else it holds."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if not data.strip():
+        raise RecordError("the file is empty")
+    try:
+        return json.loads(data)
+    except ValueError:  # binary garbage too (not UTF-8)
+        raise RecordError("the file is not valid JSON (truncated?)") from None
+
+
+def _read_object(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path``; RecordError saying briefly what else it holds."""
+    value = _read_value(path)
+    if not isinstance(value, dict):
+        raise RecordError(f"a JSON object was expected, this is {json_kind(value)}")
+    return value
+
+
+def _skip_reason(exc: BaseException) -> str:
+    """Why a file was left out, in a few words."""
+    if isinstance(exc, RecordError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"cannot be read ({exc.strerror or exc})"
+    return f"not readable ({exc})"
 
 
 def _differs(old: Any, new: Any) -> bool:

@@ -91,12 +91,6 @@ def write_log(path: Path, lines: Sequence[str]) -> None:
     path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
 
 
-def drop_index_caches(root: Path) -> None:
-    """Remove the browser's index cache files anywhere under ``root``."""
-    for cache in root.rglob(".metalab-index*"):
-        cache.unlink()
-
-
 def copy_tree(source: Path, target: Path) -> Path:
     """A private copy of a tree built once (tests may write into it); returns ``target``."""
     shutil.copytree(source, target)
@@ -334,7 +328,6 @@ def pin_experiment(folder: Path, first: int, stamp: str) -> int:
         path.unlink()
         eid = str(man["experiment_id"]).replace(":", "_")
         write_json(folder / "experiments" / f"{eid}_{stamp}{j:02d}.json", man)
-    drop_index_caches(folder)
     return len(records)
 
 
@@ -607,7 +600,6 @@ def curve_fit_master() -> Path:
         atexit.register(shutil.rmtree, base, ignore_errors=True)
         root = base / "trees"
         run_sweep(_curve_fit_example().make_experiment(), root, workers=4)
-        drop_index_caches(root)
         _BUILT["curve_fit"] = root
     return _BUILT["curve_fit"]
 

@@ -46,6 +46,7 @@ __all__ = [
     "format_time",
     "order_columns",
     "relative_time",
+    "running_for",
     "status_text",
     "theme_color",
 ]
@@ -120,7 +121,7 @@ def format_time(ts: float | None) -> str:
 
 def format_duration(ms: Any) -> str:
     """As atlas shows a duration: ``850 ms`` under a second, ``12.3 s`` under a minute,
-    else ``4.5 m`` (minutes); ``—`` when unknown (a running run)."""
+    else ``4.5 m`` (minutes); ``—`` when unknown."""
     if ms is None or isinstance(ms, bool) or not isinstance(ms, int | float):
         return "—"
     if isinstance(ms, float) and not math.isfinite(ms):
@@ -148,7 +149,12 @@ def _cut(text: str, width: int = MAX_TEXT) -> str:
 
 
 def cell_text(table: Table, i: int, name: str, now: float) -> str:
-    """The text of row ``i``'s cell in column ``name`` (``—`` when the run lacks it)."""
+    """The text of row ``i``'s cell in column ``name`` (``—`` when the run lacks it); a
+    running run's duration is the time since it started, ``12.3 s+``."""
+    if name == "record.duration_ms":
+        running = running_for(table, i, now)
+        if running is not None:  # the record says 0 until the run ends
+            return f"{format_duration(running)}+"
     col = table.columns.get(name)
     if col is None or not col.present[i]:
         return "—"
@@ -159,6 +165,20 @@ def cell_text(table: Table, i: int, name: str, now: float) -> str:
     if name in TIME_COLUMNS:
         return relative_time(float(col.num[i]), now)
     return _cut(format_cell(col.values[i]))
+
+
+def running_for(table: Table, i: int, now: float) -> float | None:
+    """Milliseconds row ``i`` has been running at ``now``, for a run whose record says
+    ``running`` and has a start but no end (its recorded duration is 0 until it ends);
+    None for any other run."""
+    status, started = table.columns.get("record.status"), table.columns.get("record.started_at")
+    finished = table.columns.get("record.finished_at")
+    if status is None or started is None or status.values[i] != "running":
+        return None
+    if not started.present[i] or (finished is not None and finished.present[i]):
+        return None
+    ts = float(started.num[i])
+    return max(0.0, now - ts) * 1000 if math.isfinite(ts) else None
 
 
 def is_numeric(table: Table, name: str) -> bool:

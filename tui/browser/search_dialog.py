@@ -36,7 +36,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from metalab.index import SearchHit, SearchResults, iter_log_hits, search_tree
 from metalab.index.experiment_filter import ExperimentTerm
-from metalab.index.search import CATEGORIES
+from metalab.index.search import CATEGORIES, capped_note
 from tui.browser.run_detail.logs import LogLine
 from tui.browser.state import BrowseState
 
@@ -89,12 +89,19 @@ def experiments_link(category: str, query: str, experiments: int) -> SearchHit |
     )
 
 
+def _offset(offset: int | None) -> str:
+    """Where a log hit of unknown line number is: ``195.3 MB`` into the file."""
+    if offset is None:
+        return "?"
+    return f"{offset / 2**20:.1f} MB" if offset >= 2**20 else f"{offset / 1024:.0f} KB"
+
+
 def log_line(hit: SearchHit) -> LogLine | None:
     """Where a log hit is, for opening the run there (None for every other kind of hit,
     which opens the run as it always did)."""
-    if hit.category != "log" or hit.log is None or hit.line_no is None:
+    if hit.category != "log" or hit.log is None or (hit.line_no is None and hit.offset is None):
         return None
-    return LogLine(hit.log, hit.line_no, hit.match or "")
+    return LogLine(hit.log, hit.line_no, hit.match or "", hit.offset)
 
 
 @dataclass
@@ -113,6 +120,8 @@ class LogResults(Message):
     hits: list[SearchHit] = field(default_factory=list)
     done: bool = False
     truncated: bool = False
+    note: str = ""
+    """How much of large logs was searched (``searched the last 8 MB of ...``)."""
 
 
 class SearchScreen(ModalScreen[SearchHit | None]):
@@ -146,6 +155,8 @@ class SearchScreen(ModalScreen[SearchHit | None]):
         self.log_hits: list[SearchHit] = []
         self.logs_done = False
         self.logs_truncated = False
+        self.logs_note = ""
+        """Said after the hits once the log scan ended: how much of large logs it read."""
         self.hits: list[SearchHit] = []
         """The hits listed, in order; option ids are positions in this list."""
         self._timer: Timer | None = None
@@ -188,6 +199,7 @@ class SearchScreen(ModalScreen[SearchHit | None]):
         self._timer = None
         self.query_text = query
         self.results, self.log_hits, self.logs_done, self.logs_truncated = None, [], False, False
+        self.logs_note = ""
         self._status(f"searching for {query!r} …")
         self._search(query)
 
@@ -218,8 +230,10 @@ class SearchScreen(ModalScreen[SearchHit | None]):
                 batch, last = [], time.monotonic()
         if worker.is_cancelled:
             return
+        capped = state.get("capped")
+        note = capped_note(capped) if isinstance(capped, list) else ""
         self.post_message(
-            LogResults(query, batch, done=True, truncated=bool(state.get("truncated")))
+            LogResults(query, batch, done=True, truncated=bool(state.get("truncated")), note=note)
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -240,6 +254,7 @@ class SearchScreen(ModalScreen[SearchHit | None]):
         self.log_hits.extend(message.hits)
         self.logs_done = message.done
         self.logs_truncated = message.truncated
+        self.logs_note = message.note
         self._render_hits()
 
     def _status(self, text: str) -> None:
@@ -282,6 +297,8 @@ class SearchScreen(ModalScreen[SearchHit | None]):
         else:
             logs = "" if self.logs_done else " · scanning logs …"
             status = f"{n} hit{'s' if n != 1 else ''}{logs}   enter opens · esc closes"
+        if self.logs_done and self.logs_note:
+            status += f"   ({self.logs_note})"
         self._status(status)
         if n:
             if (
@@ -300,7 +317,8 @@ class SearchScreen(ModalScreen[SearchHit | None]):
         self.hits.append(hit)
         text = Text("  ")
         if hit.category == "log":
-            text.append(f"{(hit.run_id or '')[:8]} {hit.log}:{hit.line_no}  ", style="dim")
+            where = f":{hit.line_no}" if hit.line_no is not None else f" @{_offset(hit.offset)}"
+            text.append(f"{(hit.run_id or '')[:8]} {hit.log}{where}  ", style="dim")
         text.append(hit.text)
         if hit.experiment:
             text.append(f"   {hit.experiment}", style="dim italic")

@@ -26,7 +26,6 @@ def _session_trees(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("trees") / "collection"
     support_trees.build_lib_tree(root)
     support_trees.build_reference_tree(root)
-    support_trees.drop_index_caches(root)
     return root
 
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,8 +13,7 @@ import numpy as np
 import pytest
 
 import metalab
-from metalab.index import tree as index_module
-from metalab.index.tree import CACHE_FILE, RECORD_FIELDS, Table, TreeIndex, format_cell
+from metalab.index.tree import RECORD_FIELDS, Table, TreeIndex, format_cell
 
 LIB_ID, REF_ID = "toy:1", "ref_sweep:0.3"
 LRS, OPTIMIZERS, REPLICATES = (0.01, 0.1, 1.0), ("sgd", "adam"), 3
@@ -137,119 +134,6 @@ def test_table_lookup_by_run_id(lib_tree: Path) -> None:
     assert table.row(5)["record.run_id"] == rid
     with pytest.raises(KeyError):
         table.index_of("zzzz")
-
-
-# -- cache ---------------------------------------------------------------------------------
-
-
-def test_cache_is_written_and_reused(lib_tree: Path, settled: None) -> None:
-    first = TreeIndex(lib_tree)
-    assert first.parsed == 18
-    assert (lib_tree / CACHE_FILE).is_file()
-    again = TreeIndex(lib_tree)
-    assert again.parsed == 0
-    assert again.experiments[0].cache_used
-    assert again.table().run_ids.tolist() == first.table().run_ids.tolist()
-    np.testing.assert_array_equal(
-        again.table().column("metrics.final_loss").num,
-        first.table().column("metrics.final_loss").num,
-    )
-    assert again.table().column("record.replicate").values.tolist() == (
-        first.table().column("record.replicate").values.tolist()
-    )
-
-
-def test_cache_invalidated_by_changed_added_and_removed_records(
-    lib_tree: Path, settled: None, bump: Callable[[Path], None]
-) -> None:
-    table = TreeIndex(lib_tree).table()
-    ids = table.run_ids.tolist()
-    changed, removed = ids[0], ids[1]
-    path = lib_tree / "runs" / f"{changed}.json"
-    record = json.loads(path.read_text())
-    record["metrics"]["final_loss"] = 123.0
-    record["status"] = "success"
-    path.write_text(json.dumps(record))
-    bump(path)
-    (lib_tree / "runs" / f"{removed}.json").unlink()
-    new = dict(record, run_id="f" * 16, metrics={"final_loss": 7.0})
-    (lib_tree / "runs" / f"{'f' * 16}.json").write_text(json.dumps(new))
-
-    index = TreeIndex(lib_tree)
-    assert index.parsed == 2  # the changed record and the new one, nothing else
-    table = index.table()
-    assert len(table) == 18
-    assert removed not in table.run_ids.tolist()
-    assert table.value(table.index_of(changed), "metrics.final_loss") == 123.0
-    assert table.value(table.index_of("f" * 16), "metrics.final_loss") == 7.0
-
-
-def test_same_size_rewrite_is_caught_by_the_inode(lib_tree: Path, settled: None) -> None:
-    TreeIndex(lib_tree)
-    rid = TreeIndex(lib_tree).table().run_ids[0]
-    path = lib_tree / "runs" / f"{rid}.json"
-    text = path.read_text()
-    st = path.stat()
-    edited = text.replace('"status": "success"', '"status": "running"', 1)
-    edited = edited.replace('"status": "failed"', '"status": "running"', 1)
-    edited = edited[: len(text)].ljust(len(text))
-    tmp = path.with_name("tmp-write")
-    tmp.write_text(edited)
-    os.replace(tmp, path)  # an atomic replace: new inode, same size and mtime
-    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
-    index = TreeIndex(lib_tree)
-    assert index.parsed == 1
-    assert index.table().value(0, "record.status") == "running"
-
-
-def test_recent_records_are_not_trusted_from_the_cache(lib_tree: Path) -> None:
-    # without the `settled` fixture, records written just now are re-read at every open
-    for path in (lib_tree / "runs").iterdir():
-        os.utime(path)
-    TreeIndex(lib_tree)
-    assert TreeIndex(lib_tree).parsed == 18
-
-
-FOREIGN = '{"format": "metalab-tui-index", "version": 1, "runs": {"a.json": [1]}, "derived": {}}'
-
-
-@pytest.mark.parametrize("garbage", ["not json", '{"format": "other"}', FOREIGN, "[1, 2]"])
-def test_a_corrupt_or_foreign_cache_is_ignored(lib_tree: Path, settled: None, garbage: str) -> None:
-    TreeIndex(lib_tree)
-    (lib_tree / CACHE_FILE).write_text(garbage)
-    index = TreeIndex(lib_tree)
-    assert index.parsed == 18 and len(index.table()) == 18
-    assert json.loads((lib_tree / CACHE_FILE).read_text())["format"] == "metalab-tui-index"
-
-
-def test_a_cache_entry_for_another_file_version_is_ignored(lib_tree: Path, settled: None) -> None:
-    TreeIndex(lib_tree)
-    cache = json.loads((lib_tree / CACHE_FILE).read_text())
-    name = sorted(cache["runs"])[0]
-    cache["runs"][name][0] -= 1  # an older mtime: the file moved on since
-    cache["runs"][name][4][2] = "cancelled"
-    (lib_tree / CACHE_FILE).write_text(json.dumps(cache))
-    index = TreeIndex(lib_tree)
-    assert index.parsed == 1
-    assert "cancelled" not in index.table().column("record.status").values.tolist()
-
-
-def test_an_unwritable_cache_is_skipped(
-    lib_tree: Path, monkeypatch: pytest.MonkeyPatch, settled: None
-) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise PermissionError("read-only file system")
-
-    monkeypatch.setattr(index_module.atomic, "write_text", refuse)
-    index = TreeIndex(lib_tree)
-    assert len(index.table()) == 18
-    assert not (lib_tree / CACHE_FILE).exists()
-    assert not index.experiments[0].save_cache(force=True)
-
-
-def test_use_cache_false_never_touches_the_cache(lib_tree: Path, settled: None) -> None:
-    TreeIndex(lib_tree, use_cache=False)
-    assert not (lib_tree / CACHE_FILE).exists()
 
 
 def test_unreadable_records_are_skipped_and_retried(lib_tree: Path) -> None:

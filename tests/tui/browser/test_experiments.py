@@ -81,10 +81,10 @@ async def test_lists_every_experiment_with_counts(
             assert row[1] == f"⚠ {name}"  # both have failures
             assert row[3] == eid.split(":")[1]
             assert row[4] == "complete with failures"
-            assert row[5:10] == [str(total), str(c["success"]), str(c["failed"]), "0", "0"]
-            assert row[10] == "██████████ 100%"
+            assert row[5:11] == [str(total), str(c["success"]), str(c["failed"]), "0", "0", "0"]
+            assert row[11] == "██████████ 100%"
             minutes = int((small_tree_info.FIXED_NOW - latest[eid]) // 60)
-            assert row[11] == (f"{minutes}m ago" if minutes < 60 else f"{minutes // 60}h ago")
+            assert row[12] == (f"{minutes}m ago" if minutes < 60 else f"{minutes // 60}h ago")
         # newest first (the default sort): probe ran after toy
         assert names(app) == ["probe", "toy"]
         count = str(app.screen.query_one("#experiments-count", Static).content)

@@ -11,6 +11,7 @@ whose folder disappears drops out, and the browser widens its scope to what is l
 from __future__ import annotations
 
 import asyncio
+import datetime as _dt
 import json
 import shutil
 from pathlib import Path
@@ -20,6 +21,7 @@ from textual.widgets import DataTable
 
 import metalab
 from tui.browser import BrowserApp
+from tui.browser.columns import format_duration
 from tui.browser.runs.tab import RunsPane
 from tui.widgets.grid import VirtualGrid
 
@@ -105,14 +107,17 @@ def write_record(folder: Path, record: dict[str, Any]) -> None:
     tmp.replace(target)
 
 
-async def test_a_running_run_finishes_in_place(small_tree: Path, wait_until: Any) -> None:
+async def test_a_running_run_finishes_in_place(
+    small_tree: Path, wait_until: Any, fixed_clock: Any
+) -> None:
     folder = small_tree / "toy_1"
     template_file = sorted((folder / "runs").glob("*.json"))[0]
     record = json.loads(template_file.read_text(encoding="utf-8"))
     run_id = "0" * 8 + "feedface"
     record.update(run_id=run_id, status="running", finished_at=None, duration_ms=None,
                   metrics={})  # fmt: skip
-    app = BrowserApp(small_tree)
+    started = _dt.datetime.fromisoformat(record["started_at"]).timestamp()
+    app = BrowserApp(small_tree, clock=fixed_clock)
     async with app.run_test(size=SIZE) as pilot:
         await open_toy(pilot)
         n = runs_table(app).row_count
@@ -122,7 +127,8 @@ async def test_a_running_run_finishes_in_place(small_tree: Path, wait_until: Any
         assert row_keys(app)[0] == run_id
         assert runs_table(app).cursor_row == 1  # still on the run it was on
         assert cell(app, run_id, "status") == "running"
-        assert cell(app, run_id, "duration") == "—"
+        running_for = (fixed_clock() - started) * 1000  # the time since it started
+        assert cell(app, run_id, "duration") == f"{format_duration(running_for)}+"
         assert cell(app, run_id, "final_loss") == "—"
         await wait_until(pilot, lambda: experiment_cell(app, "toy:1", "experiment.running")
                          == "1", timeout=WAIT, what="1 running")  # fmt: skip

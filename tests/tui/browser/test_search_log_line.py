@@ -139,9 +139,11 @@ def test_a_log_hit_carries_its_log_line_and_matched_text(tree: Path) -> None:
     assert list(hits) == ["run"]
     assert (hits["run"].run_id, hits["run"].line_no, hits["run"].match) == (RUN_ID, 200, "XYZZY")
     target = log_line(hits["run"])
-    assert target == LogLine("run", 200, "XYZZY")
+    run_log = (tree / "demo_1" / "logs" / f"{RUN_ID}_run.log").read_bytes()
+    at = sum(len(line) + 1 for line in run_log.split(b"\n")[:199])  # line 200's first byte
+    assert target == LogLine("run", 200, "XYZZY", at)
     (hit,) = iter_log_hits(TreeIndex(tree), LOGGING_MATCH[2])
-    assert log_line(hit) == LogLine("logging", 120, "plugh")
+    assert log_line(hit) == LogLine("logging", 120, "plugh", hit.offset)
     other = SearchHit("run", "demo:1", "a run", run_id=RUN_ID)
     assert log_line(other) is None
 

@@ -39,11 +39,14 @@ __all__ = [
     "TagChosen",
     "describe_distribution",
     "describe_params",
+    "skipped_lines",
 ]
 
 DETAIL_BAR = 30
 """Width of the stacked progress bar."""
 TAGS_SHOWN = 10
+SKIPPED_SHOWN = 20
+"""Skipped files listed in the detail (then how many more)."""
 
 
 @dataclass
@@ -129,6 +132,27 @@ def describe_params(params: Any) -> tuple[str, list[tuple[str, str]], str]:
     return f"Parameters ({kind or 'custom source'})", rows, footer
 
 
+def skipped_lines(skipped: tuple[tuple[str, str], ...], shown: int = SKIPPED_SHOWN) -> list[str]:
+    """What the detail says of the files skipped as unreadable: a heading
+    (``2 run records skipped (unreadable):``), then one line a file with why, the first
+    ``shown`` of them; [] when none was."""
+    if not skipped:
+        return []
+    records = sum(1 for path, _ in skipped if path.startswith("runs/"))
+    others = len(skipped) - records
+    parts = []
+    if records:
+        parts.append(f"{records} run record{'s' if records != 1 else ''}")
+    if others:
+        parts.append(f"{others} other file{'s' if others != 1 else ''}")
+    lines = [f"{' and '.join(parts)} skipped (unreadable):"]
+    width = max(len(path) for path, _ in skipped[:shown])
+    lines += [f"  {path.ljust(width)}  {why}" for path, why in skipped[:shown]]
+    if len(skipped) > shown:
+        lines.append(f"  … and {len(skipped) - shown} more")
+    return lines
+
+
 # -- the widget --------------------------------------------------------------------------------
 
 
@@ -154,6 +178,7 @@ class ExperimentOverview(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Headline("", id="experiments-headline")
+        yield Static("", id="experiments-skipped")
         yield SlurmBadge(id="experiments-slurm")
         with Horizontal():
             yield Static("", id="experiments-info", classes="detail-column")
@@ -167,6 +192,7 @@ class ExperimentOverview(VerticalScroll):
     def show_nothing(self, message: str) -> None:
         """No experiment to show: say why."""
         self.query_one("#experiments-headline", Static).update(Text(message))
+        self._show_skipped(())
         self.query_one("#experiments-info", Static).update("")
         self.query_one("#experiments-provenance", Static).update("")
         self.query_one(SlurmBadge).set_experiment(None)
@@ -179,6 +205,7 @@ class ExperimentOverview(VerticalScroll):
         """Show ``summary``'s experiment (its latest ``manifest``, manifest ``files`` and
         runs ``table``); the distribution is the pane's to set."""
         self.query_one("#experiments-headline", Static).update(self._headline(summary, now))
+        self._show_skipped(summary.skipped)
         badge = self.query_one(SlurmBadge)
         if badge.experiment != summary.path:
             badge.set_experiment(summary.path)  # hidden unless it is a SLURM array
@@ -186,6 +213,16 @@ class ExperimentOverview(VerticalScroll):
         self.query_one("#experiments-provenance", Static).update(
             self._provenance(summary, manifest, files)
         )
+
+    def _show_skipped(self, skipped: tuple[tuple[str, str], ...]) -> None:
+        """The files skipped as unreadable, under the headline (hidden when none)."""
+        box = self.query_one("#experiments-skipped", Static)
+        lines = skipped_lines(skipped)
+        box.display = bool(lines)
+        text = Text("\n".join(lines), style=theme_color(self.app, "warning"))
+        if lines:
+            text.stylize("bold", 0, len(lines[0]))
+        box.update(text)
 
     def _headline(self, s: ExperimentSummary, now: float) -> Text:
         c = s.counts
@@ -209,10 +246,13 @@ class ExperimentOverview(VerticalScroll):
                 used += n
             out.append("░" * (DETAIL_BAR - used), style="dim")
             out.append(f" {s.completion:.0%}   ")
-        for n, status in enumerate(("success", "failed", "running", "cancelled")):
+        statuses = ["success", "failed", "running", "cancelled", *s.other_counts]
+        for n, status in enumerate(statuses):
             if n:
                 out.append(" · ")
             link = Style(underline=True, meta={"@click": f"show_status({status!r})"})
+            if status in s.other_counts:  # a status metalab does not write: set apart
+                link += Style(italic=True, color=theme_color(self.app, "warning") or None)
             out.append(f"{c.get(status, 0)} {status}", style=link)
         finished = c.get("success", 0) + c.get("failed", 0)
         if c.get("failed") and finished:

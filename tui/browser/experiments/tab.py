@@ -33,9 +33,9 @@ from textual.widgets import DataTable, Input, Static
 
 from metalab.index import (
     Changes,
+    Condition,
     ExperimentSummary,
     Table,
-    parse_filter,
     runs_condition,
     sort_order,
 )
@@ -72,12 +72,16 @@ EXPERIMENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("experiment.failed", "failed"),
     ("experiment.running", "running"),
     ("experiment.cancelled", "cancelled"),
+    ("experiment.other", "other"),
     ("experiment.completion", "completion"),
     ("experiment.latest_run", "latest run"),
 )
 """(sort column of the experiments table, header) for each column of the list."""
 
 SCOPE_MARK = "▶"
+SKIPPED_MARK = "⚠"
+"""After an experiment's name, with how many of its files were skipped as unreadable
+(the detail lists them)."""
 BAR = 10
 """Width of the completion bar in the list."""
 TAGS_IN_LIST = 3
@@ -107,6 +111,8 @@ def experiment_cells(summary: ExperimentSummary, now: float, in_scope: bool) -> 
     name = summary.name
     if summary.key not in (summary.experiment_id, f"{summary.name}:{summary.version}"):
         name = summary.key  # two folders share an id: show which
+    if summary.skipped:
+        name += f" {SKIPPED_MARK}{len(summary.skipped)}"
     return (
         SCOPE_MARK if in_scope else "",
         f"{icon} {name}",
@@ -118,6 +124,7 @@ def experiment_cells(summary: ExperimentSummary, now: float, in_scope: bool) -> 
         str(c.get("failed", 0)),
         str(c.get("running", 0)),
         str(c.get("cancelled", 0)),
+        str(summary.other),
         completion_bar(summary.completion),
         relative_time(summary.latest_started_ts, now),
     )
@@ -266,6 +273,10 @@ class ExperimentsPane(BrowserPane):
 
     def _styled(self, j: int, text: str, summary: ExperimentSummary) -> Text:
         name = EXPERIMENT_COLUMNS[j - 1][0] if j else "scope"
+        if name == "experiment.name" and summary.skipped:
+            out = Text(text)
+            out.stylize(theme_color(self.app, "warning"), text.rfind(SKIPPED_MARK))
+            return out
         if name == "experiment.state":
             var = "error" if "failures" in text else "success" if text == "complete" else "accent"
             return Text(text, style=theme_color(self.app, var))
@@ -273,8 +284,11 @@ class ExperimentsPane(BrowserPane):
             return Text(text, style=theme_color(self.app, "error"), justify="right")
         if name == "experiment.running" and text != "0":
             return Text(text, style=theme_color(self.app, "accent"), justify="right")
+        if name == "experiment.other" and text != "0":
+            return Text(text, style=theme_color(self.app, "warning"), justify="right")
         if name in ("experiment.total", "experiment.success", "experiment.failed",
-                    "experiment.running", "experiment.cancelled"):  # fmt: skip
+                    "experiment.running", "experiment.cancelled",
+                    "experiment.other"):  # fmt: skip
             return Text(text, justify="right")
         if name == "experiment.completion":
             filled = text.count("█")
@@ -440,10 +454,9 @@ class ExperimentsPane(BrowserPane):
     def _status_chosen(self, event: StatusChosen) -> None:
         """A count in the headline: the experiment's runs of that status."""
         event.stop()
-        if self._detail_key is not None:
-            table = self.state.index.experiment(self._detail_key).table
-            conditions = tuple(parse_filter(f"status={event.status}", table))
-            self.post_message(ScopeChanged(self._detail_key, conditions=conditions))
+        if self._detail_key is not None:  # any status, as written (``out of memory`` too)
+            status = Condition("record.status", "=", (event.status,), (event.status,))
+            self.post_message(ScopeChanged(self._detail_key, conditions=(status,)))
 
     @on(BinChosen)
     def _bin_chosen(self, event: BinChosen) -> None:

@@ -130,11 +130,14 @@ class CurveLoader:
         if key in self._artifacts:
             return self._artifacts[key]
         store = self._experiment(run_id).store
-        found = next(
-            ((d, store.artifact_path(run_id, d)) for d in self._descriptors(run_id)
-             if d.name == name),
-            None,
-        )  # fmt: skip
+        try:
+            found = next(
+                ((d, store.artifact_path(run_id, d)) for d in self._descriptors(run_id)
+                 if d.name == name),
+                None,
+            )  # fmt: skip
+        except OSError:  # its file leads out of the results tree: not a curve here
+            return None
         if found is not None:  # a live run may save it later: only remember hits
             self._artifacts[key] = found
         return found

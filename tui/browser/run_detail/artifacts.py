@@ -5,9 +5,11 @@ small data files for their dtype and shape, and loading parses (or unpickles) a 
 both run on worker threads (the screen's snapshot, :class:`ArtifactsTab`'s loads), so
 they are plain functions here. Data entries that are stepped metrics are left to the
 Curves tab. A pickle is never loaded (unpickling runs code), nor a file over
-:data:`MAX_LOAD_BYTES`: the viewer says why and shows the file's details instead.
-An image (kind ``image``, or a PNG, JPEG... file) is decoded here and drawn by the
-viewer; ``o`` hands the file shown to the system viewer (:mod:`tui.browser.system_viewer`).
+:data:`MAX_LOAD_BYTES`, nor one that leads out of the results tree (a symlink; an
+artifact is only ever looked for in its run's folder): the viewer says why and shows
+the file's details instead. An image (kind ``image``, or a PNG, JPEG... file) is
+decoded here and drawn by the viewer; ``o`` hands the file shown to the system viewer
+(:mod:`tui.browser.system_viewer`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import DataTable
 
+from metalab.index.tree_bounds import OUTSIDE_TREE, inside_tree
 from metalab.results import Run
 from metalab.types import ArtifactDescriptor
 from tui.browser.run_detail.tab import RunTab
@@ -57,14 +60,20 @@ def list_items(
     items: list[ArtifactItem] = []
     descriptors: dict[str, ArtifactDescriptor] = {}
     for desc in run.artifacts():
-        path = store.artifact_path(run.run_id, desc)
-        size = desc.size_bytes or _size(path)
+        try:
+            path: Path | None = store.artifact_path(run.run_id, desc)
+        except PermissionError:  # its file leads out of the results tree
+            path = None
+        size = desc.size_bytes or (_size(path) if path is not None else None)
         items.append(ArtifactItem(desc.name, "artifact", desc.kind, desc.format, size, path))
         descriptors[desc.name] = desc
     for name in run.list_data():
         if name in stepped:
             continue
         path = store.layout.result(run.run_id, name)
+        if not inside_tree(store.root, path):
+            items.append(ArtifactItem(name, "data", "data", "json", None, None))
+            continue
         size = _size(path)
         fmt = "json"
         try:
@@ -80,6 +89,8 @@ def list_items(
 
 def not_loaded_reason(item: ArtifactItem) -> str | None:
     """Why the viewer shows only ``item``'s details instead of loading it (None: load it)."""
+    if item.path is None:
+        return f"its file {OUTSIDE_TREE}"
     if not item.loadable:
         return "a pickle is not loaded here: unpickling runs code"
     if item.size is not None and item.size > MAX_LOAD_BYTES:

@@ -32,6 +32,7 @@ __all__ = [
     "STATUS_KINDS",
     "OverviewTab",
     "error_texts",
+    "elapsed_ms",
     "format_duration",
     "format_time",
     "headline",
@@ -51,9 +52,10 @@ STALE_AFTER = 30.0
 """A running record untouched this long is stale (the runner touches it every 2 s)."""
 HEADLINE_PARAMS = 3
 """Parameters named in the headline; the rest are counted."""
-STATUS_KINDS = ("success", "failed", "running", "stale", "cancelled")
-"""What :func:`status_headline` may call a status (each a ``-kind`` class of the line)."""
-STATUS_ICONS = {"success": "✔", "failed": "✘", "cancelled": "■", "stale": "⚠"}
+STATUS_KINDS = ("success", "failed", "running", "stale", "cancelled", "other")
+"""What :func:`status_headline` may call a status (each a ``-kind`` class of the line);
+``other`` is a status metalab does not write (``preempted``), shown as written."""
+STATUS_ICONS = {"success": "✔", "failed": "✘", "cancelled": "■", "stale": "⚠", "other": "?"}
 """The status line's icon per kind (``▶`` for running)."""
 
 
@@ -120,17 +122,29 @@ def status_headline(
         return "Cancelled", "cancelled"
     now = time.time() if now is None else now
     wall = time.time() if wall is None else wall
+    if status not in ("running", ""):
+        started = ""
+        if started_at is not None:
+            started = f", started {started_at:%Y-%m-%d %H:%M:%S}"
+        return f"Status {status!r} (not one metalab writes){started}", "other"
     since = ""
-    if started_at is not None:
-        try:
-            elapsed = max(0.0, now - started_at.timestamp())
-            since = f" since {started_at:%H:%M:%S} (for {format_duration(elapsed * 1000)})"
-        except (OverflowError, OSError, ValueError):
-            since = ""
+    elapsed = elapsed_ms(started_at, now)
+    if started_at is not None and elapsed is not None:
+        since = f" since {started_at:%H:%M:%S} (for {format_duration(elapsed)})"
     if record_mtime is not None and wall - record_mtime > STALE_AFTER:
         quiet = format_duration((wall - record_mtime) * 1000)
         return f"Stale: running{since}, no heartbeat for {quiet}", "stale"
     return f"Running{since}", "running"
+
+
+def elapsed_ms(started_at: _dt.datetime | None, now: float) -> float | None:
+    """Milliseconds from ``started_at`` to ``now`` (None when there is no start)."""
+    if started_at is None:
+        return None
+    try:
+        return max(0.0, now - started_at.timestamp()) * 1000
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def run_status(
@@ -206,8 +220,15 @@ def params_grid(params: list[tuple[str, Any]]) -> RichTable:
     return grid
 
 
-def info_grid(record: RunRecord | None, row: RunRow, headline: str) -> RichTable:
-    """The Run card: status, ids, times, where it ran, replicate and seed."""
+def info_grid(
+    record: RunRecord | None,
+    row: RunRow,
+    headline: str,
+    status: str = "",
+    now: float | None = None,
+) -> RichTable:
+    """The Run card: status, ids, times, where it ran, replicate and seed. The duration
+    of a run still ``running`` is the time since it started (at ``now``), "so far"."""
     grid = _grid()
     grid.add_row("Status", headline)
     grid.add_row("Run id", Text.assemble(row.run_id, ("   y: copy", "dim")))
@@ -220,7 +241,13 @@ def info_grid(record: RunRecord | None, row: RunRow, headline: str) -> RichTable
         grid.add_row("Started", (row.started_at or "—").replace("T", " ")[:19])
         grid.add_row("Finished", (row.finished_at or "—").replace("T", " ")[:19])
         duration = row.duration_ms if row.finished_at else None
-    grid.add_row("Duration", format_duration(duration))
+    started = record.started_at if record is not None else parse_time(row.started_at)
+    if (status or row.status) == "running" and duration is None and now is not None:
+        elapsed = elapsed_ms(started, now)
+        shown = f"{format_duration(elapsed)} so far" if elapsed is not None else "—"
+    else:
+        shown = format_duration(duration)
+    grid.add_row("Duration", shown)
     grid.add_row("Executor", row.executor_id or "—")
     grid.add_row("Host", row.host or "—")
     replicate = row.effective_replicate
@@ -353,8 +380,17 @@ class OverviewTab(TabPane):
     def show_params(self, params: list[tuple[str, Any]]) -> None:
         self.query_one("#overview-params", Static).update(params_grid(params))
 
-    def show_info(self, record: RunRecord | None, row: RunRow, status: str) -> None:
-        self.query_one("#overview-info", Static).update(info_grid(record, row, status))
+    def show_info(
+        self,
+        record: RunRecord | None,
+        row: RunRow,
+        headline: str,
+        status: str = "",
+        now: float | None = None,
+    ) -> None:
+        self.query_one("#overview-info", Static).update(
+            info_grid(record, row, headline, status, now)
+        )
 
     def show_record(self, record: RunRecord) -> None:
         """The cards that need the full record: Error, Notes and Provenance."""

@@ -26,7 +26,14 @@ from metalab.index import RunRow
 from metalab.results import Run
 from tui.browser.run_detail.artifacts import ArtifactsTab
 from tui.browser.run_detail.curves import CurvesTab
-from tui.browser.run_detail.logs import LogLine, RunLog
+from tui.browser.run_detail.logs import (
+    LogChunk,
+    LogLine,
+    RunLog,
+    read_log_from,
+    read_log_page,
+    read_log_tail,
+)
 from tui.browser.run_detail.logs_tab import LogsTab
 from tui.browser.run_detail.metrics import MetricsTab
 from tui.browser.run_detail.overview import (
@@ -62,6 +69,7 @@ class RunDetailScreen(Screen[None]):
     RunDetailScreen #detail-status.-stale { color: $warning; }
     RunDetailScreen #detail-status.-running { color: $accent; }
     RunDetailScreen #detail-status.-cancelled { color: $warning; }
+    RunDetailScreen #detail-status.-other { color: $warning; text-style: italic; }
     RunDetailScreen #detail-tabs { height: 1fr; }
     """
 
@@ -108,6 +116,14 @@ class RunDetailScreen(Screen[None]):
             "slash", "filter_logs", "Filter", id="run-filter-logs", tooltip="Filter the log lines"
         ),
         Binding(
+            "left_square_bracket",
+            "earlier_lines",
+            "Earlier lines",
+            show=False,
+            id="run-log-earlier",
+            tooltip="Read the page of log lines before those shown (also page up at the top)",
+        ),
+        Binding(
             "f",
             "follow",
             "Follow",
@@ -124,6 +140,14 @@ class RunDetailScreen(Screen[None]):
     @dataclass
     class Polled(Message):
         poll: Poll
+
+    @dataclass
+    class LogRead(Message):
+        """A page of a log, or a window of it, read as the Logs tab asked."""
+
+        log: str
+        chunk: LogChunk | None
+        error: str = ""
 
     def __init__(self, state: BrowseState, run_id: str, at_log: LogLine | None = None) -> None:
         """``at_log``: open on the Logs tab at that line (a search hit), once it is read."""
@@ -193,7 +217,7 @@ class RunDetailScreen(Screen[None]):
         self.snapshot = snap
         self.run = snap.run
         self.row = snap.row
-        self.status = str(snap.run.record.status)
+        self.status = snap.status
         self.record_mtime = snap.record_mtime
         self.sub_title = snap.experiment
         self._show_row(snap.row)
@@ -228,7 +252,7 @@ class RunDetailScreen(Screen[None]):
             self.curves_tab.show_curve(*poll.curve)
         was = self.status
         if poll.record is not None:
-            self.status = str(poll.record.status)
+            self.status = poll.status or str(poll.record.status)
         self.record_mtime = poll.record_mtime
         self._update_status()
         if was not in FINAL and self.status in FINAL:
@@ -237,6 +261,35 @@ class RunDetailScreen(Screen[None]):
             self._poll_scheduled = True
             self.set_timer(poll_interval(), self._poll)
         self.logs_tab.update_status()
+
+    @on(LogsTab.ReadRequest)
+    def _on_log_read_request(self, event: LogsTab.ReadRequest) -> None:
+        event.stop()
+        if self.run is not None:
+            self._log_read_worker(self.run, event, self.status in FINAL)
+
+    @work(thread=True, group="detail-log-read", exit_on_error=False)
+    def _log_read_worker(self, run: Run, request: LogsTab.ReadRequest, final: bool) -> None:
+        """Read what the Logs tab asked for (a page back, a window at a hit, the end)."""
+        try:
+            path = run.store.log_path(run.run_id, request.log)
+            if request.kind == "page":
+                chunk = read_log_page(path, request.log, request.at, request.max_lines)
+            elif request.kind == "from":
+                chunk = read_log_from(path, request.log, request.at, request.end)
+            else:
+                chunk = read_log_tail(path, request.log, final)
+        except OSError as exc:  # gone, unreadable, or leading out of the tree
+            self.post_message(self.LogRead(request.log, None, str(exc)))
+            return
+        self.post_message(self.LogRead(request.log, chunk))
+
+    @on(LogRead)
+    async def _on_log_read(self, message: LogRead) -> None:
+        if message.chunk is None:
+            self.logs_tab.read_failed(message.log, message.error)
+            return
+        await self.logs_tab.add_chunks([message.chunk])
 
     @on(Worker.StateChanged)
     def _on_worker_state(self, event: Worker.StateChanged) -> None:
@@ -258,13 +311,14 @@ class RunDetailScreen(Screen[None]):
         row = self.row
         if row is None:
             return
-        text, kind = run_status(row, record, self.status, self.record_mtime, self.state.clock())
+        now = self.state.clock()
+        text, kind = run_status(row, record, self.status, self.record_mtime, now)
         self.status_kind = kind
         status = self.query_one("#detail-status", Static)
         status.update(f"{STATUS_ICONS.get(kind, '▶')} {text}")
         for name in STATUS_KINDS:
             status.set_class(kind == name, f"-{name}")
-        self.overview_tab.show_info(record, row, text)
+        self.overview_tab.show_info(record, row, text, self.status or row.status, now)
 
     # -- what the tabs hold, read on the screen as well (as the tests do) -------------------
 
@@ -296,7 +350,7 @@ class RunDetailScreen(Screen[None]):
         tab = self.active_tab if self.is_mounted else ""
         if action in ("next_metric", "smoothing"):
             return tab == "curves"
-        if action == "follow":
+        if action in ("follow", "earlier_lines"):
             return tab == "logs"
         view = self.artifacts_tab.view if self.is_mounted else None
         if action == "log_y":
@@ -354,6 +408,13 @@ class RunDetailScreen(Screen[None]):
 
     def action_follow(self) -> None:
         self.logs_tab.toggle_follow()
+
+    def action_earlier_lines(self) -> None:
+        log = self.logs_tab.active_log()
+        if log is not None and not log.can_page_back:
+            self.notify("the top of the log is shown", timeout=2)
+            return
+        self.logs_tab.page_back()
 
     def action_filter_logs(self) -> None:
         self.query_one("#detail-tabs", TabbedContent).active = "logs"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from metalab.index import RunRow, TreeIndex
 from metalab.index.direction import Directions
+from metalab.index.tree_store import read_record
 from metalab.results import Run
 from metalab.types import ArtifactDescriptor
 from tui.browser.run_detail.artifacts import list_items
@@ -35,6 +36,8 @@ class Snapshot:
     items: list[ArtifactItem]
     descriptors: dict[str, ArtifactDescriptor]
     record_mtime: float | None
+    status: str
+    """The status as the record writes it (``preempted`` too)."""
 
 
 def file_mtime(path: Path) -> float | None:
@@ -49,12 +52,18 @@ def read_snapshot(index: TreeIndex, run_id: str, directions: Directions | None =
     """Read run ``run_id`` of ``index`` in full (on a worker thread: this reads files);
     its metrics ranked the way ``directions`` says is better."""
     exp = index.find(run_id)
-    run = exp.run(run_id)
     table = exp.table
     i = table.index_of(run_id)
     row = table.rows[i]
+    store = exp.store
+    record, status = read_record(store, row.run_id)
+    if record is None:
+        raise KeyError(f"run {row.run_id} has no readable record in {exp.path}")
+    run = Run(store, record)
     places = metric_places(table, i, directions)
     stepped = run.stepped_names()
     items, descriptors = list_items(run, stepped)
     mtime = file_mtime(run.store.layout.run_record(run.run_id))
-    return Snapshot(run, row, exp.key, places, stepped, items, descriptors, mtime)
+    return Snapshot(
+        run, row, exp.key, places, stepped, items, descriptors, mtime, status or row.status
+    )

@@ -80,8 +80,8 @@ def row_cells(texts: list[str], columns: Sequence[str], styles: dict[str, Style]
     """The grid cells of one row's :func:`row_texts`, styled by :func:`theme_styles`."""
     cells: list[Cell] = [(texts[0], styles.get("mark")), (texts[1], None)]
     for name, text in zip(columns, texts[2:], strict=True):
-        if name == "record.status":
-            cells.append((text, styles.get(text)))
+        if name == "record.status":  # a status metalab does not write: as written, set apart
+            cells.append((text, styles.get(text, styles["other"])))
         elif text == "—":
             cells.append((text, styles["missing"]))
         else:
@@ -135,6 +135,7 @@ def grid_columns(
 def theme_styles(app: Any) -> dict[str, Style]:
     """The styles of the status cells, the selection mark and a missing value."""
     out = {status: status_text(app, status).style for status in STATUS_VARIABLE}
+    out["other"] = Style(italic=True)
     out["mark"] = Style(color=theme_color(app, "accent") or None)
     out["missing"] = Style(dim=True)
     return {k: v if isinstance(v, Style) else Style.parse(str(v)) for k, v in out.items()}

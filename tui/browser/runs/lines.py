@@ -13,6 +13,7 @@ from typing import Any
 from rich.text import Text
 
 from metalab.index import Table
+from metalab.index.run_row import STATUSES
 from tui.browser.columns import column_label, done_text, theme_color
 from tui.browser.state import BrowseState
 
@@ -47,6 +48,10 @@ def scope_line(state: BrowseState, app: Any) -> Text:
         n = counts.get(status, 0)
         out.append(f"{n} {status}", style=theme_color(app, var) if n else "dim")
         out.append("  ")
+    for status, n in sorted(counts.items()):  # statuses metalab does not write, as written
+        if status not in STATUSES and n:
+            out.append(f"{n} {status}", style=f"italic {theme_color(app, 'warning')}".strip())
+            out.append("  ")
     return out
 
 
