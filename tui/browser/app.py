@@ -22,6 +22,7 @@ from metalab.index.experiment_filter import FilterSyntaxError, parse_experiment_
 from tui.browser.columns import ALL_KEY
 from tui.browser.compare.tab import ComparePane
 from tui.browser.experiments.tab import ExperimentsPane
+from tui.browser.help import browser_help
 from tui.browser.messages import (
     ExportExperiment,
     OpenRun,
@@ -37,7 +38,7 @@ from tui.browser.saved_view import SavedView, load_view, save_view
 from tui.browser.search_dialog import EXPERIMENTS_FILTER, SearchScreen, log_line
 from tui.browser.state import BrowseState
 from tui.palette import ScreenActions
-from tui.widgets.dialogs import ConfirmScreen, HelpScreen, binding_rows
+from tui.widgets.dialogs import ConfirmScreen
 
 __all__ = ["BrowserApp", "BrowserScreen"]
 
@@ -326,10 +327,7 @@ class BrowserScreen(Screen[None]):
         self.state.sort = None
 
     def action_help(self) -> None:
-        active = self.query_one(TabbedContent).active
-        pane = self.query_one(f"#{active}-pane", BrowserPane)
-        rows = binding_rows(self.app, [*self.BINDINGS, *pane.BINDINGS])
-        self.app.push_screen(HelpScreen(f"Results browser: {active}", rows))
+        self.app.push_screen(browser_help(self, self.query_one(TabbedContent).active))
 
     # -- leaving ----------------------------------------------------------------------------
 
