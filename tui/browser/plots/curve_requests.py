@@ -20,8 +20,8 @@ from typing import Any
 from metalab.index import CurveBand, Table
 from tui.browser.plots.config import PlotConfig
 from tui.browser.plots.curves import Curve, CurveSource, band_series, overlay_series
-from tui.browser.plots.scope import ordered_groups
-from tui.plotting.render import Series
+from tui.browser.plots.scope import ordered_groups, short_name
+from tui.plotting.render import Series, format_value
 
 __all__ = [
     "CurveRequest",
@@ -46,13 +46,25 @@ class CurveRequest:
     band: str
     smoothing: float
     note: str = ""
+    per_run: bool = False
+    """Overlaid selected runs: a colour and a legend entry each (its id and group
+    value), rather than colours by the group's values."""
+    group_name: str = ""
+    """The short name of the param in ``group_values`` (for per-run labels)."""
 
 
 def curve_request(
-    table: Table, run_ids: list[str], cfg: PlotConfig, generation: int, note: str
+    table: Table,
+    run_ids: list[str],
+    cfg: PlotConfig,
+    generation: int,
+    note: str,
+    *,
+    per_run: bool = False,
 ) -> CurveRequest:
     """The load of these runs' curves that ``cfg`` asks for; the curves on offer are
-    looked up in (up to) three of the runs, successful ones first."""
+    looked up in (up to) three of the runs, successful ones first. ``per_run``: the
+    runs are a selection, overlaid a colour each (see :attr:`CurveRequest.per_run`)."""
     group = cfg.curve_group if cfg.curve_group in table else None
     group_values = None
     if group is not None:
@@ -72,6 +84,8 @@ def curve_request(
         band=cfg.band,
         smoothing=cfg.smoothing,
         note=note,
+        per_run=per_run and cfg.layout == "overlay",
+        group_name=short_name(group),
     )
 
 
@@ -95,6 +109,13 @@ def series_for(
     """What to draw of the loaded ``curves``: a line per run, or per group (all runs
     as one, when ungrouped) a mean and its band."""
     if request.layout == "overlay":
+        if request.per_run:
+            values = request.group_values
+            labels = {
+                r: f"{r[:8]} {request.group_name}={format_value(values[r])}" if values else r[:8]
+                for r in curves
+            }
+            return overlay_series(curves, labels=labels, smoothing=request.smoothing), {}
         series = overlay_series(
             curves, color_values=request.group_values, smoothing=request.smoothing
         )

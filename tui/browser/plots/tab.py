@@ -11,7 +11,8 @@ Two modes, switched with ``m``:
   come from :mod:`metalab.index.stats` (checked against numpy in the tests), the
   drawing from :mod:`tui.plotting.scalar`.
 * **curves**: a stepped metric or a 1-D array artifact against step, overlaid for the
-  selected runs (or the first 50 in scope), or grouped by a param as a mean with a
+  runs in scope (the first 50), or, with "plot selection" (``p``) on, for the selected
+  runs, a colour and a labelled legend entry each; or grouped by a param as a mean with a
   band over the replicates; EMA smoothing, log y. Curves are loaded on a thread worker
   with a cache (:mod:`tui.browser.plots.curves`), so a tree of many long curves never
   blocks the UI, and reduced to the pane's width before plotext sees them.
@@ -76,6 +77,7 @@ from tui.browser.plots.scope import (
     plot_fields,
     preset_fields,
     scope_rows,
+    selected_rows,
     short_name,
 )
 from tui.browser.state import BrowseState
@@ -297,7 +299,10 @@ class PlotsPane(BrowserPane):
         run_ids, scope = self.curve_run_ids(table)
         self.curve_runs = run_ids
         self._generation += 1
-        request = curve_request(table, run_ids, self.config, self._generation, scope)
+        per_run = self.state.plot_selection and selected_rows(self.state, table).size > 0
+        request = curve_request(
+            table, run_ids, self.config, self._generation, scope, per_run=per_run
+        )
         plot = self.query_one(CurvePlot)
         plot.log_y = self.config.curve_log_y
         self._set_status(f"{scope} · loading curves…")
@@ -330,6 +335,7 @@ class PlotsPane(BrowserPane):
         self.plot, self.histogram = None, None
         plot = self.query_one(CurvePlot)
         group = short_name(self.config.curve_group) if request.group_values is not None else None
+        group = None if request.per_run else group  # a colour per run, not per value
         plot.title = curve_title(request, message.source, message.loaded, group)
         plot.set_series(message.series, color_by=group)
         self._sync_controls(self.state.table())
