@@ -39,6 +39,7 @@ from tui.browser.search_dialog import EXPERIMENTS_FILTER, SearchScreen, log_line
 from tui.browser.state import BrowseState
 from tui.palette import ScreenActions
 from tui.widgets.dialogs import ConfirmScreen
+from tui.widgets.screen_size import HORIZONTAL_BREAKPOINTS, VERTICAL_BREAKPOINTS
 
 __all__ = ["BrowserApp", "BrowserScreen"]
 
@@ -385,6 +386,8 @@ class BrowserApp(App[int]):
     BINDINGS = [
         Binding("ctrl+c", "quit_now", "Quit now", show=False, priority=True, id="browse-app-quit"),
     ]
+    HORIZONTAL_BREAKPOINTS = HORIZONTAL_BREAKPOINTS
+    VERTICAL_BREAKPOINTS = VERTICAL_BREAKPOINTS
 
     def __init__(
         self,

@@ -19,6 +19,7 @@ from tui.widgets.dialogs import HelpLine, HelpScreen, key_display
 
 PLOT_KEYS = {
     "plots-mode": "m",
+    "plots-controls": "v",
     "plots-kind": "k",
     "plots-group": "g",
     "plots-error": "e",

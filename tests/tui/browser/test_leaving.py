@@ -140,6 +140,8 @@ async def test_over_the_dashboard_q_and_escape_go_back_to_it(sweep_files: Any, w
             await pilot.press("b")
             await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen), what="browser")
             await pilot.pause()
+            grid = app.screen.query_one("#runs-table")  # the dashboard's CSS left it alone
+            assert grid.size.height >= 5 and grid.size.width >= 60
             assert "q" in app.screen.active_bindings  # shown as "Back", not "Quit"
             assert app.screen.active_bindings["q"].binding.description == "Back"
             await pilot.press(key)

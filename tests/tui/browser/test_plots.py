@@ -369,7 +369,7 @@ async def test_a_run_written_meanwhile_joins_the_chart(curve_fit: Path) -> None:
 # -- curves ------------------------------------------------------------------------------
 
 
-async def test_curves_overlay_the_selected_runs(curve_fit: Path) -> None:
+async def test_curves_overlay_the_selected_runs(curve_fit: Path, wait_until) -> None:
     app = BrowserApp(curve_fit)
     async with app.run_test(size=SIZE) as pilot:
         pane = await open_plots(pilot)
@@ -383,12 +383,13 @@ async def test_curves_overlay_the_selected_runs(curve_fit: Path) -> None:
         chosen = [r["run_id"] for r in records(curve_fit)][:4]
         pane.state.selected[:] = chosen
         pane.post_message(StateChanged("selection"))
+        await wait_until(pilot, lambda: "p: plot the selected runs" in pane.status, what="hint")
         await settle(pilot)
         assert len(pane.curve_series) == 18  # still the scope, until p
-        assert "p: plot the selected runs" in pane.status
         await pilot.press("p")
+        await wait_until(pilot, lambda: [s.key for s in pane.curve_series] == chosen,
+                         what="the selected runs' curves")  # fmt: skip
         await settle(pilot)
-        assert [s.key for s in pane.curve_series] == chosen
         assert curve.series_count == 4
         for s in pane.curve_series:
             steps, values = stepped_loss(curve_fit, s.key)

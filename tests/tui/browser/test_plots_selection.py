@@ -25,7 +25,7 @@ async def settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
-async def test_p_plots_the_selected_runs_curves_overlaid(tmp_path: Path) -> None:
+async def test_p_plots_the_selected_runs_curves_overlaid(tmp_path: Path, wait_until) -> None:
     tree = copy_curve_fit(tmp_path / "curve_fit")
     app = BrowserApp(tree)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -41,8 +41,10 @@ async def test_p_plots_the_selected_runs_curves_overlaid(tmp_path: Path) -> None
         await settle(pilot)
         pane = app.screen.query_one(PlotsPane)
         assert (pane.config.mode, pane.config.layout) == ("curves", "overlay")
-        assert len(pane.curve_series) == 18  # the runs in scope
+        await wait_until(pilot, lambda: len(pane.curve_series) == 18, what="the runs in scope")
         await pilot.press("p")
+        await wait_until(pilot, lambda: [s.key for s in pane.curve_series] == chosen,
+                         what="the selected runs' curves")  # fmt: skip
         await settle(pilot)
         assert state.plot_selection
         plot = pane.query_one(CurvePlot)
@@ -57,5 +59,5 @@ async def test_p_plots_the_selected_runs_curves_overlaid(tmp_path: Path) -> None
             np.testing.assert_array_equal(series.x, steps)
             np.testing.assert_array_equal(series.y, values)
         await pilot.press("p")  # and back to the runs in scope
-        await settle(pilot)
-        assert not state.plot_selection and len(pane.curve_series) == 18
+        await wait_until(pilot, lambda: len(pane.curve_series) == 18, what="the scope's curves")
+        assert not state.plot_selection

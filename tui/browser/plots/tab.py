@@ -92,6 +92,7 @@ class PlotsPane(BrowserPane):
     """Scalar charts and curves of the runs in scope, driven by keys or the controls."""
 
     can_focus = True
+    SCOPED_CSS = False  # rules may start with the screen's size classes (``.-narrow``)
 
     DEFAULT_CSS = """
     PlotsPane { layout: horizontal; }
@@ -117,6 +118,17 @@ class PlotsPane(BrowserPane):
     PlotsPane #row-bins { display: none; }
     PlotsPane.-histogram #row-bins { display: block; }
     PlotsPane:focus #plot-status { color: $foreground; }
+    PlotsPane #plot-summary {
+        height: 1; padding: 0 1; color: $accent; display: none;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    .-narrow PlotsPane #plot-controls { display: none; }
+    .-narrow PlotsPane #plot-summary { display: block; }
+    PlotsPane.-controls-open #plot-controls { display: block; }
+    PlotsPane.-controls-open #plot-summary { display: none; }
+    PlotsPane.-controls-closed #plot-controls { display: none; }
+    PlotsPane.-controls-closed #plot-summary { display: block; }
+    .-short PlotsPane #plot-points { height: 4; border-top: none; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = PLOT_BINDINGS
@@ -163,6 +175,7 @@ class PlotsPane(BrowserPane):
     def compose(self) -> ComposeResult:
         yield from compose_controls()
         with Vertical(id="plot-main"):
+            yield Static(id="plot-summary")  # the controls in a line, when they are hidden
             yield Static(id="plot-status")
             yield ScalarPlot(id="scalar-plot")
             yield CurvePlot(id="curve-plot")
@@ -432,6 +445,13 @@ class PlotsPane(BrowserPane):
         if keys:
             self.config.source = cycle(keys, current)
             self._changed()
+
+    def action_toggle_controls(self) -> None:
+        """Show the controls if they are hidden (by ``v``, or for a narrow terminal),
+        else hide them."""
+        shown = self.query_one("#plot-controls").display
+        self.set_class(shown, "-controls-closed")
+        self.set_class(not shown, "-controls-open")
 
     def action_toggle_selection(self) -> None:
         self._set_plot_selection(not self.state.plot_selection)

@@ -63,6 +63,11 @@ class RunDetailScreen(Screen[None]):
     RunDetailScreen #detail-status.-running { color: $accent; }
     RunDetailScreen #detail-status.-cancelled { color: $warning; }
     RunDetailScreen #detail-tabs { height: 1fr; }
+    RunDetailScreen.-short MetricsTab #metrics-caption { display: none; }
+    RunDetailScreen.-short MetricsTab #metric-distribution { min-height: 6; }
+    RunDetailScreen.-narrow CurvesTab #curve-list { width: 20; }
+    RunDetailScreen.-narrow CurvesTab #curve-caption { height: auto; }
+    RunDetailScreen.-narrow ArtifactsTab #artifact-list { width: 32; }
     """
 
     BINDINGS = [
