@@ -25,6 +25,7 @@ from _plots_trees import copy_curve_fit
 from support.pilot import open_run, search_for
 from support.trees import FIXED_NOW
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from metalab.index.export import export_filename
 from tui.browser import BrowserApp
@@ -59,10 +60,11 @@ async def _settle(pilot: Pilot[Any], name: str | None = None) -> None:
     for _ in range(3):
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
-    if name is not None:
-        for screen in pilot.app.screen_stack:
-            if isinstance(screen, BrowserScreen):
-                screen.sub_title = name
+    for screen in pilot.app.screen_stack:
+        if isinstance(screen, BrowserScreen) and name is not None:
+            screen.sub_title = name
+        for box in screen.query(Input):
+            box.cursor_blink = False  # a blinking cursor is drawn or not by the clock
     await pilot.pause(0.3)
 
 

@@ -207,6 +207,9 @@ def test_export_dialog(
         await _settle(
             pilot, wait_until, lambda: isinstance(app.screen, ExportDialog), "the export dialog"
         )
+        for box in app.screen.query(Input):
+            box.cursor_blink = False  # drawn or not by the clock otherwise
+        await pilot.pause()
 
     app = BrowserApp(small_tree, clock=fixed_clock)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
