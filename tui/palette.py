@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import partial
 
+from textual.actions import parse as parse_action
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from tui.widgets.dialogs import key_display
 
 __all__ = ["ScreenActions"]
 
@@ -34,8 +37,11 @@ class ScreenActions(Provider):
                     continue
                 if binding.action in seen:
                     continue
+                _namespace, name, parameters = parse_action(binding.action)
+                if node.check_action(name, parameters) is False:
+                    continue  # not here (the browser's "back to the dashboard", alone)
                 seen.add(binding.action)
-                key = binding.key.split(",")[0]
+                key = key_display(self.app, binding.key.split(",")[0])
                 yield f"{area}: {binding.description}", binding.action, f"key: {key}"
 
     def _run(self, action: str) -> None:

@@ -16,6 +16,8 @@ class _Screen(Screen[None]):
     BINDINGS = [
         Binding("l", "toggle", "Log y axis", id="demo-log"),
         Binding("z", "hidden", "", id="demo-hidden"),
+        Binding("question_mark", "help", "Help", id="demo-help"),
+        Binding("b", "back", "Back", id="demo-back"),
     ]
     toggled = 0
 
@@ -24,6 +26,9 @@ class _Screen(Screen[None]):
 
     def action_toggle(self) -> None:
         self.toggled += 1
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "back"
 
 
 class _App(App[None]):
@@ -39,8 +44,13 @@ async def test_palette_lists_and_runs_the_screens_actions() -> None:
         screen = app.screen
         assert isinstance(screen, _Screen)
         provider = ScreenActions(screen)
-        titles = [title for title, _, _ in provider._actions()]
-        assert titles == ["demo: Log y axis"]  # bindings without a description are left out
+        actions = list(provider._actions())
+        # bindings without a description are left out, and so are those check_action
+        # turns off; keys read as a person writes them
+        assert actions == [
+            ("demo: Log y axis", "toggle", "key: l"),
+            ("demo: Help", "help", "key: ?"),
+        ]
         await pilot.press("ctrl+p")
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)

@@ -22,6 +22,7 @@ from metalab.index.experiment_filter import FilterSyntaxError, parse_experiment_
 from tui.browser.columns import ALL_KEY
 from tui.browser.compare.tab import ComparePane
 from tui.browser.experiments.tab import ExperimentsPane
+from tui.browser.help import browser_help
 from tui.browser.messages import (
     ExportExperiment,
     OpenRun,
@@ -37,7 +38,8 @@ from tui.browser.saved_view import SavedView, load_view, save_view
 from tui.browser.search_dialog import EXPERIMENTS_FILTER, SearchScreen, log_line
 from tui.browser.state import BrowseState
 from tui.palette import ScreenActions
-from tui.widgets.dialogs import HelpScreen, binding_rows
+from tui.widgets.dialogs import ConfirmScreen
+from tui.widgets.screen_size import HORIZONTAL_BREAKPOINTS, VERTICAL_BREAKPOINTS
 
 __all__ = ["BrowserApp", "BrowserScreen"]
 
@@ -90,7 +92,31 @@ class BrowserScreen(Screen[None]):
         ),
         Binding("R", "refresh_tree", "Refresh", show=False, id="browse-refresh"),
         Binding("question_mark,f1", "help", "Help", id="browse-help"),
-        Binding("escape,q", "close", "Back", id="browse-close"),
+        # one of the next three is active (check_action): the browser as an app quits
+        # with q (asking first), escape never quits it; over the live dashboard both
+        # go back to the dashboard
+        Binding(
+            "q",
+            "quit_browser",
+            "Quit",
+            id="browse-quit",
+            tooltip="Quit the browser (asks first; the view is kept for next time)",
+        ),
+        Binding(
+            "escape",
+            "settle",
+            "Back to the tab",
+            show=False,
+            id="browse-escape",
+            tooltip="Give the keys back to the tab's list (escape never quits)",
+        ),
+        Binding(
+            "escape,q",
+            "close",
+            "Back",
+            id="browse-close",
+            tooltip="Back to the live dashboard (the view is kept)",
+        ),
     ]
 
     def __init__(
@@ -307,17 +333,54 @@ class BrowserScreen(Screen[None]):
         self.state.sort = None
 
     def action_help(self) -> None:
-        active = self.query_one(TabbedContent).active
-        pane = self.query_one(f"#{active}-pane", BrowserPane)
-        rows = binding_rows(self.app, [*self.BINDINGS, *pane.BINDINGS])
-        self.app.push_screen(HelpScreen(f"Results browser: {active}", rows))
+        self.app.push_screen(browser_help(self, self.query_one(TabbedContent).active))
+
+    # -- leaving ----------------------------------------------------------------------------
+
+    @property
+    def is_app(self) -> bool:
+        """The browser is an app of its own (``metalab-tui browse``), not a screen
+        over the live dashboard."""
+        return isinstance(self.app, BrowserApp)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("quit_browser", "settle"):
+            return self.is_app
+        if action == "close":
+            return not self.is_app
+        return True
+
+    def leave(self) -> None:
+        """Keep what the next session starts from: the view and the index's cache."""
+        self.remember_view()
+        self.index.save_cache()
+
+    def action_quit_browser(self) -> None:
+        """``q``: quit, once the user says yes."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.leave()
+                self.app.exit(0)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Quit the results browser?\n\nThe view (scope, filters, selection, plot "
+                "settings) is kept: the tree reopens as it is now.",
+                yes="Quit",
+                no="Stay",
+            ),
+            answered,
+        )
+
+    def action_settle(self) -> None:
+        """Escape that no widget took: hand the keys back to the tab (never quit)."""
+        self.focus_active_pane()
 
     def action_close(self) -> None:
-        self.index.save_cache()
-        if isinstance(self.app, BrowserApp):
-            self.app.exit(0)
-        else:
-            self.dismiss()
+        """Back to the live dashboard this browser was opened over."""
+        self.leave()
+        self.dismiss()
 
 
 class BrowserApp(App[int]):
@@ -325,6 +388,11 @@ class BrowserApp(App[int]):
 
     TITLE = "metalab-tui browse"
     COMMANDS = App.COMMANDS | {ScreenActions}
+    BINDINGS = [
+        Binding("ctrl+c", "quit_now", "Quit now", show=False, priority=True, id="browse-app-quit"),
+    ]
+    HORIZONTAL_BREAKPOINTS = HORIZONTAL_BREAKPOINTS
+    VERTICAL_BREAKPOINTS = VERTICAL_BREAKPOINTS
 
     def __init__(
         self,
@@ -342,6 +410,13 @@ class BrowserApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(BrowserScreen(self.root, clock=self.clock, restore=self.restore))
+
+    def action_quit_now(self) -> None:
+        """``ctrl+c``: quit at once, from anywhere (the view is kept all the same)."""
+        for screen in self.screen_stack:
+            if isinstance(screen, BrowserScreen):
+                screen.leave()
+        self.exit(0)
 
 
 def run_browser(root: Path, *, restore: bool = True) -> int:

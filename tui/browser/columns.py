@@ -302,6 +302,11 @@ class ColumnPicker(ModalScreen[list[str] | None]):
     }
     ColumnPicker SelectionList:focus { border: round $accent; }
     ColumnPicker #columns-buttons { height: auto; align-horizontal: right; margin-top: 1; }
+    ColumnPicker.-narrow > Vertical { width: 100%; }
+    ColumnPicker.-narrow #columns-groups { layout: grid; grid-size: 2; }
+    ColumnPicker.-short > Vertical { height: 100%; }
+    ColumnPicker.-short #columns-help { margin-bottom: 0; }
+    ColumnPicker.-short #columns-buttons { margin-top: 0; }
     ColumnPicker Button { margin-left: 2; }
     """
 

@@ -21,6 +21,7 @@ from tui.options import EXIT_OK, RunOptions
 from tui.palette import ScreenActions
 from tui.widgets.dialogs import ConfirmScreen
 from tui.widgets.image_support import load_image_support
+from tui.widgets.screen_size import HORIZONTAL_BREAKPOINTS, VERTICAL_BREAKPOINTS
 
 __all__ = ["MetalabApp", "run_app"]
 
@@ -32,6 +33,8 @@ class MetalabApp(App[int]):
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {ScreenActions}
     BINDINGS = [Binding("ctrl+c", "quit_app", "Quit", show=False, priority=True, id="app-quit")]
+    HORIZONTAL_BREAKPOINTS = HORIZONTAL_BREAKPOINTS
+    VERTICAL_BREAKPOINTS = VERTICAL_BREAKPOINTS
 
     def __init__(self, specs: Sequence[ExperimentSpec], options: RunOptions | None = None) -> None:
         super().__init__()

@@ -35,7 +35,8 @@ from tui.live.session import SweepSession
 from tui.live.sweep_header import SweepHeader
 from tui.plotting.render import Series
 from tui.widgets.curve_plot import CurvePlot
-from tui.widgets.dialogs import ConfirmScreen, HelpScreen, binding_rows
+from tui.widgets.dialogs import ConfirmScreen, HelpScreen, HelpSection, binding_rows
+from tui.widgets.row_keys import ROW_KEYS
 
 __all__ = ["DashboardScreen"]
 
@@ -292,9 +293,11 @@ class DashboardScreen(Screen[int]):
         self._refresh_plot()
 
     def action_help(self) -> None:
-        rows = binding_rows(self.app, self.BINDINGS)
-        rows += [("↑/↓, j/k", "select a run (its curve is highlighted, its log shown)")]
-        self.app.push_screen(HelpScreen("Live dashboard", rows))
+        keys = binding_rows(self.app, [*self.BINDINGS, *self.app.BINDINGS])
+        rows = binding_rows(self.app, ROW_KEYS)
+        runs = "Runs table: the run selected has its curve highlighted and its log shown"
+        sections = [HelpSection("Live dashboard", keys), HelpSection(runs, rows)]
+        self.app.push_screen(HelpScreen("Live dashboard: keys", sections))
 
     def action_browse(self) -> None:
         open_browser = getattr(self.app, "open_browser", None)

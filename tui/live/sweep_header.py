@@ -26,7 +26,7 @@ class SweepHeader(Static):
     def show(self, title: str, tracker: SweepTracker, state: str, note: str = "") -> None:
         c = tracker.counts()
         total = c["total"] or 1
-        width = 30
+        width = 30 if self.size.width >= 100 else 12  # a short bar leaves room for the note
         done_w = int(width * c["done"] / total)
         text = Text()
         text.append(f"{title}  ", style="bold")

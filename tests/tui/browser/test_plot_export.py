@@ -183,7 +183,7 @@ async def test_curve_points_and_png(
         pane = await open_plots(pilot)
         pane.state.selected[:] = chosen
         pane.post_message(StateChanged("selection"))
-        await pilot.press("m")
+        await pilot.press("m", "p")  # curves, overlaid, of the selected runs
         await settle(pilot)
         assert [s.key for s in pane.curve_series] == chosen
         svg = await export(pilot, tmp_path / "loss.csv", wait_until)
@@ -202,7 +202,8 @@ async def test_curve_points_and_png(
         np.testing.assert_array_equal(got[:, 1], values)
 
     series = svg_series(svg)
-    assert [g.get("data-label") for g in series] == [s[:8] for s in chosen]
+    # each selected run's own line, labelled by its id (and its group's value)
+    assert [g.get("data-label").split()[0] for g in series] == [s[:8] for s in chosen]
     for g, run_id in zip(series, chosen, strict=True):
         steps, values = stepped_loss(curve_fit, run_id)
         assert len(polyline_points(g)) == int(np.isfinite(values).sum()) == steps.size

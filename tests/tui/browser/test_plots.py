@@ -485,7 +485,7 @@ async def test_a_run_written_meanwhile_joins_the_chart(curve_fit: Path) -> None:
 # -- curves ------------------------------------------------------------------------------
 
 
-async def test_curves_overlay_the_selected_runs(curve_fit: Path) -> None:
+async def test_curves_overlay_the_selected_runs(curve_fit: Path, wait_until) -> None:
     app = BrowserApp(curve_fit)
     async with app.run_test(size=SIZE) as pilot:
         pane = await open_plots(pilot)
@@ -494,17 +494,23 @@ async def test_curves_overlay_the_selected_runs(curve_fit: Path) -> None:
         curve = pane_of(app).query_one(CurvePlot)
         assert pane.curve_source is not None and pane.curve_source.key == "stepped:loss"
         assert len(pane.curve_series) == 18 == curve.series_count  # none selected: scope
+        for s in pane.curve_series:
+            assert s.color_value in LRS  # coloured by learning rate
         chosen = [r["run_id"] for r in records(curve_fit)][:4]
         pane.state.selected[:] = chosen
         pane.post_message(StateChanged("selection"))
+        await wait_until(pilot, lambda: "p: plot the selected runs" in pane.status, what="hint")
         await settle(pilot)
-        assert [s.key for s in pane.curve_series] == chosen
+        assert len(pane.curve_series) == 18  # still the scope, until p
+        await pilot.press("p")
+        await wait_until(pilot, lambda: [s.key for s in pane.curve_series] == chosen,
+                         what="the selected runs' curves")  # fmt: skip
+        await settle(pilot)
         assert curve.series_count == 4
         for s in pane.curve_series:
             steps, values = stepped_loss(curve_fit, s.key)
             np.testing.assert_array_equal(s.x, steps)
             np.testing.assert_array_equal(s.y, values)
-            assert s.color_value in LRS  # coloured by learning rate
 
 
 async def test_grouped_curves_band_is_the_mean_over_replicates(curve_fit: Path) -> None:

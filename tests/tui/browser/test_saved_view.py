@@ -49,7 +49,7 @@ async def leave_a_view(tree: Path) -> dict[str, Any]:
             "pills": [c.label for c in state.conditions],
             "selected": list(state.selected),
         }
-        await pilot.press("q")  # close the browser
+        await pilot.press("q", "y")  # quit the browser (q asks first)
         await pilot.pause()
     return left
 

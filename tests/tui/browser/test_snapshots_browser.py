@@ -65,6 +65,8 @@ def test_search_dialog(snap_compare: Any, small_tree: Path, fixed_clock: Any) ->
                 break
             await pilot.pause(0.05)
         await pilot.press("down")
+        screen.query_one("#search-input", Input).cursor_blink = False  # else the clock decides
+        await pilot.pause()
 
     app = BrowserApp(small_tree, clock=fixed_clock)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

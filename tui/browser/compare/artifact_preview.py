@@ -37,7 +37,10 @@ class ArtifactPreviewScreen(ModalScreen[None]):
     ArtifactPreviewScreen > Vertical {
         width: 90%; height: 85%; border: thick $accent; background: $surface; padding: 0 1;
     }
+    ArtifactPreviewScreen.-narrow > Vertical { width: 100%; }
+    ArtifactPreviewScreen.-short > Vertical { height: 100%; }
     ArtifactPreviewScreen #preview-title { height: 1; margin-bottom: 1; }
+    ArtifactPreviewScreen.-short #preview-title { margin-bottom: 0; }
     ArtifactPreviewScreen #preview-footer { height: 1; color: $text-muted; }
     """
 

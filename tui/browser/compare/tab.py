@@ -71,7 +71,10 @@ class ComparePane(BrowserPane):
     ComparePane #compare-table { height: 3fr; }
     ComparePane #compare-curve-caption { height: 1; padding: 0 1; color: $text-muted; }
     ComparePane #compare-curves { height: 2fr; min-height: 12; }
+    .-short ComparePane #compare-curves { min-height: 10; }
+    .-narrow ComparePane #compare-summary { height: auto; }
     """
+    SCOPED_CSS = False  # a rule starts with the screen's size class (``.-short``)
 
     BINDINGS = [
         Binding(

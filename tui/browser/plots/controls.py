@@ -31,6 +31,7 @@ __all__ = [
     "apply_checkbox",
     "apply_select",
     "compose_controls",
+    "controls_summary",
     "error_options",
     "sync_controls",
 ]
@@ -164,6 +165,32 @@ def sync_controls(
             box = pane.query_one(f"#{check_id}", Checkbox)
             if box.value != value:
                 box.value = value
+    for summary in pane.query("#plot-summary").results(Static):
+        summary.update(controls_summary(cfg, source, plot_selection))
+
+
+def controls_summary(cfg: PlotConfig, source: CurveSource | None, plot_selection: bool) -> str:
+    """The controls in one line, shown instead of them where there is no room for
+    them (a narrow terminal), or after ``v`` hid them. What the chart's title already
+    says (the fields on the axes, the curve) comes last, where a narrow line cuts."""
+    by = f"by {short_name(cfg.curve_group if cfg.mode == 'curves' else cfg.group) or '—'}"
+    if cfg.mode == "curves":
+        parts = ["curves", cfg.layout, by]
+        if cfg.layout == "grouped":
+            parts.append(f"band {cfg.band}")
+        parts += [f"smooth {cfg.smoothing:g}"] if cfg.smoothing else []
+        parts += ["log y"] if cfg.curve_log_y else []
+        parts.append(source.label if source else "—")
+    elif cfg.kind == "histogram":
+        parts = ["histogram", f"bins {cfg.bins or 'auto'}", *(["log y"] if cfg.log_y else [])]
+        parts += [by, f"of {short_name(cfg.y) or '—'}"]
+    else:
+        parts = [cfg.kind, cfg.agg, f"error {cfg.error}"]
+        parts += [f"log {axis}" for axis, on in (("x", cfg.log_x), ("y", cfg.log_y)) if on]
+        parts += [by, f"x {short_name(cfg.x) or '—'}", f"y {short_name(cfg.y) or '—'}"]
+    if plot_selection:
+        parts.insert(1, "selection")
+    return "v: controls │ " + " · ".join(parts)
 
 
 def apply_select(cfg: PlotConfig, select_id: str | None, value: Any) -> bool:

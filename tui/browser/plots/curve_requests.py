@@ -20,8 +20,8 @@ from typing import Any
 from metalab.index import CurveBand, Table
 from tui.browser.plots.config import PlotConfig
 from tui.browser.plots.curves import Curve, CurveSource, band_series, overlay_series
-from tui.browser.plots.scope import ordered_groups
-from tui.plotting.render import Series
+from tui.browser.plots.scope import ordered_groups, short_name
+from tui.plotting.render import Series, format_value
 
 __all__ = [
     "BAND_TITLES",
@@ -55,6 +55,11 @@ class CurveRequest:
     """Grouped: the centre line, ``mean`` or ``median``."""
     sampled_from: int | None = None
     """Grouped over an even sample of the runs in scope: how many were in scope."""
+    per_run: bool = False
+    """Overlaid selected runs: a colour and a legend entry each (its id and group
+    value), rather than colours by the group's values."""
+    group_name: str = ""
+    """The short name of the param in ``group_values`` (for per-run labels)."""
 
 
 def curve_request(
@@ -64,9 +69,12 @@ def curve_request(
     generation: int,
     note: str,
     sampled_from: int | None = None,
+    *,
+    per_run: bool = False,
 ) -> CurveRequest:
     """The load of these runs' curves that ``cfg`` asks for; the curves on offer are
-    looked up in (up to) three of the runs, successful ones first."""
+    looked up in (up to) three of the runs, successful ones first. ``per_run``: the
+    runs are a selection, overlaid a colour each (see :attr:`CurveRequest.per_run`)."""
     group = cfg.curve_group if cfg.curve_group in table else None
     rows = [table.index_of(r) for r in run_ids]
     group_values = None
@@ -89,6 +97,8 @@ def curve_request(
         note=note,
         center=cfg.curve_center,
         sampled_from=sampled_from,
+        per_run=per_run and cfg.layout == "overlay",
+        group_name=short_name(group),
     )
 
 
@@ -112,6 +122,13 @@ def series_for(
     """What to draw of the loaded ``curves``: a line per run, or per group (all runs
     as one, when ungrouped) a mean and its band."""
     if request.layout == "overlay":
+        if request.per_run:
+            values = request.group_values
+            labels = {
+                r: f"{r[:8]} {request.group_name}={format_value(values[r])}" if values else r[:8]
+                for r in curves
+            }
+            return overlay_series(curves, labels=labels, smoothing=request.smoothing), {}
         series = overlay_series(
             curves, color_values=request.group_values, smoothing=request.smoothing
         )

@@ -19,6 +19,14 @@ __all__ = ["PLOT_BINDINGS", "key_applies"]
 PLOT_BINDINGS: list[BindingType] = [
     Binding("m", "toggle_mode", "Mode", tooltip="Scalar chart or curves", id="plots-mode"),
     Binding(
+        "v",
+        "toggle_controls",
+        "Controls",
+        show=False,
+        tooltip="Show or hide the controls (hidden in a narrow terminal, summed up in a line)",
+        id="plots-controls",
+    ),
+    Binding(
         "k", "cycle_kind", "Kind", tooltip="scatter, line, bar, histogram, box", id="plots-kind"
     ),
     Binding("g", "cycle_group", "Group", tooltip="Group by the next field", id="plots-group"),

@@ -37,6 +37,7 @@ __all__ = [
     "plot_fields",
     "preset_fields",
     "scope_rows",
+    "selected_rows",
     "short_name",
 ]
 
@@ -138,17 +139,24 @@ def even_sample(rows: np.ndarray, limit: int) -> np.ndarray:
     return ordered[picks]
 
 
+def selected_rows(state: BrowseState, table: Table) -> np.ndarray:
+    """Rows of ``table`` of the selected runs, in the order chosen (runs outside the
+    scope left out)."""
+    rows = []
+    for run_id in state.selected:
+        try:
+            rows.append(table.index_of(run_id))
+        except KeyError:
+            continue
+    return np.asarray(rows, dtype=np.intp)
+
+
 def scope_rows(state: BrowseState, table: Table) -> tuple[np.ndarray, str]:
     """Rows of ``table`` plotted (the selection, or the runs in scope) and how to say so."""
     if state.plot_selection:
-        rows = []
-        for run_id in state.selected:
-            try:
-                rows.append(table.index_of(run_id))
-            except KeyError:
-                continue
-        if rows:
-            return np.asarray(rows, dtype=np.intp), f"{len(rows)} selected runs"
+        rows = selected_rows(state, table)
+        if rows.size:
+            return rows, f"{rows.size} selected runs"
         note = "no selected runs in scope: plotting the runs in scope; "
     else:
         note = ""
@@ -158,18 +166,23 @@ def scope_rows(state: BrowseState, table: Table) -> tuple[np.ndarray, str]:
 
 
 def curve_runs(state: BrowseState, table: Table, layout: str) -> CurveRuns:
-    """The runs whose curves are drawn: overlaid, the selected runs, else the first of
-    the runs plotted; grouped, every run plotted (an even sample of
-    :data:`GROUPED_LIMIT` beyond that many)."""
+    """The runs whose curves are drawn: overlaid, the selected runs (every one, a line
+    each) when "plot selection" (``p``) is on, else the first of the runs in scope;
+    grouped, every run in scope (an even sample of :data:`GROUPED_LIMIT` beyond that
+    many)."""
     if layout == "overlay":
-        present = set(table.run_ids.tolist())
-        chosen = [r for r in state.selected if r in present]
-        if chosen:
-            return CurveRuns(chosen, f"{len(chosen)} selected runs")
+        chosen = selected_rows(state, table) if state.plot_selection else None
+        if chosen is not None and chosen.size:
+            ids = [str(r) for r in table.run_ids[chosen].tolist()]
+            return CurveRuns(ids, f"{chosen.size} selected runs")
         rows, scope = scope_rows(state, table)
         ids = [str(r) for r in table.run_ids[rows[:OVERLAY_LIMIT]].tolist()]
         if len(rows) > OVERLAY_LIMIT:
-            scope += f" · the first {OVERLAY_LIMIT} drawn (select runs to choose)"
+            scope += f" · the first {OVERLAY_LIMIT} drawn"
+        if not state.plot_selection and selected_rows(state, table).size:
+            scope += " · p: plot the selected runs"
+        elif len(rows) > OVERLAY_LIMIT:
+            scope += " (select runs, then p)"
         return CurveRuns(ids, scope)
     rows, scope = scope_rows(state, table)
     if len(rows) <= GROUPED_LIMIT:

@@ -13,7 +13,8 @@ Two modes, switched with ``m``:
   :mod:`metalab.index.stats` (checked against numpy in the tests), the drawing from
   :mod:`tui.plotting.scalar`.
 * **curves**: a stepped metric or a 1-D array artifact against step, overlaid for the
-  selected runs (or the first 50 in scope), or grouped by a param as a mean (or
+  runs in scope (the first 50), or, with "plot selection" (``p``) on, for the selected
+  runs, a colour and a labelled legend entry each; or grouped by a param as a mean (or
   median, ``a``) with a band over every run in scope (an even sample, said in the
   title, beyond :data:`~tui.browser.plots.scope.GROUPED_LIMIT`); EMA smoothing, log
   y. Curves are loaded on a thread worker with a cache
@@ -83,6 +84,7 @@ from tui.browser.plots.scope import (
     plot_fields,
     preset_fields,
     scope_rows,
+    selected_rows,
     short_name,
 )
 from tui.browser.state import BrowseState
@@ -97,6 +99,7 @@ class PlotsPane(BrowserPane):
     """Scalar charts and curves of the runs in scope, driven by keys or the controls."""
 
     can_focus = True
+    SCOPED_CSS = False  # rules may start with the screen's size classes (``.-narrow``)
 
     DEFAULT_CSS = """
     PlotsPane { layout: horizontal; }
@@ -125,6 +128,17 @@ class PlotsPane(BrowserPane):
     PlotsPane #row-bins { display: none; }
     PlotsPane.-histogram #row-bins { display: block; }
     PlotsPane:focus #plot-status { color: $foreground; }
+    PlotsPane #plot-summary {
+        height: 1; padding: 0 1; color: $accent; display: none;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    .-narrow PlotsPane #plot-controls { display: none; }
+    .-narrow PlotsPane #plot-summary { display: block; }
+    PlotsPane.-controls-open #plot-controls { display: block; }
+    PlotsPane.-controls-open #plot-summary { display: none; }
+    PlotsPane.-controls-closed #plot-controls { display: none; }
+    PlotsPane.-controls-closed #plot-summary { display: block; }
+    .-short PlotsPane #plot-points { height: 4; border-top: none; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = PLOT_BINDINGS
@@ -178,6 +192,7 @@ class PlotsPane(BrowserPane):
     def compose(self) -> ComposeResult:
         yield from compose_controls()
         with Vertical(id="plot-main"):
+            yield Static(id="plot-summary")  # the controls in a line, when they are hidden
             yield Static(id="plot-status")
             yield ScalarPlot(id="scalar-plot")
             yield CurvePlot(id="curve-plot")
@@ -316,8 +331,15 @@ class PlotsPane(BrowserPane):
         run_ids, scope = runs.run_ids, runs.scope
         self.curve_runs = run_ids
         self._generation += 1
+        per_run = self.state.plot_selection and selected_rows(self.state, table).size > 0
         request = curve_request(
-            table, run_ids, self.config, self._generation, scope, runs.sampled_from
+            table,
+            run_ids,
+            self.config,
+            self._generation,
+            scope,
+            runs.sampled_from,
+            per_run=per_run,
         )
         plot = self.query_one(CurvePlot)
         plot.log_y = self.config.curve_log_y
@@ -362,6 +384,7 @@ class PlotsPane(BrowserPane):
         self.plot, self.histogram = None, None
         plot = self.query_one(CurvePlot)
         group = short_name(self.config.curve_group) if request.group_values is not None else None
+        group = None if request.per_run else group  # a colour per run, not per value
         plot.title = curve_title(request, message.source, message.loaded, group)
         plot.set_series(message.series, color_by=group)
         self._sync_controls(self.state.table())
@@ -458,6 +481,13 @@ class PlotsPane(BrowserPane):
         if keys:
             self.config.source = cycle(keys, current)
             self._changed()
+
+    def action_toggle_controls(self) -> None:
+        """Show the controls if they are hidden (by ``v``, or for a narrow terminal),
+        else hide them."""
+        shown = self.query_one("#plot-controls").display
+        self.set_class(shown, "-controls-closed")
+        self.set_class(not shown, "-controls-open")
 
     def action_toggle_selection(self) -> None:
         self._set_plot_selection(not self.state.plot_selection)

@@ -24,6 +24,7 @@ from textual.worker import Worker
 
 from metalab.index import RunRow
 from metalab.results import Run
+from tui.browser.help import run_detail_help
 from tui.browser.run_detail.artifacts import ArtifactsTab
 from tui.browser.run_detail.curves import CurvesTab
 from tui.browser.run_detail.logs import (
@@ -50,7 +51,6 @@ from tui.browser.run_detail.polling import FINAL, Poll, poll_interval, read_poll
 from tui.browser.run_detail.snapshot import Snapshot, read_snapshot
 from tui.browser.run_detail.tab import TabAttribute, report_failed_read
 from tui.browser.state import BrowseState
-from tui.widgets.dialogs import HelpScreen, binding_rows
 
 __all__ = ["RunDetailScreen"]
 
@@ -71,6 +71,11 @@ class RunDetailScreen(Screen[None]):
     RunDetailScreen #detail-status.-cancelled { color: $warning; }
     RunDetailScreen #detail-status.-other { color: $warning; text-style: italic; }
     RunDetailScreen #detail-tabs { height: 1fr; }
+    RunDetailScreen.-short MetricsTab #metrics-caption { display: none; }
+    RunDetailScreen.-short MetricsTab #metric-distribution { min-height: 6; }
+    RunDetailScreen.-narrow CurvesTab #curve-list { width: 20; }
+    RunDetailScreen.-narrow CurvesTab #curve-caption { height: auto; }
+    RunDetailScreen.-narrow ArtifactsTab #artifact-list { width: 32; }
     """
 
     BINDINGS = [
@@ -421,5 +426,4 @@ class RunDetailScreen(Screen[None]):
         self.set_focus(self.query_one("#log-filter", Input))
 
     def action_help(self) -> None:
-        rows = binding_rows(self.app, self.BINDINGS)
-        self.app.push_screen(HelpScreen(f"Run {self.run_id[:12]}", rows))
+        self.app.push_screen(run_detail_help(self, self.run_id, self.active_tab))

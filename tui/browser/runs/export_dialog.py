@@ -50,8 +50,10 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
     DEFAULT_CSS = """
     ExportDialog { align: center middle; }
     ExportDialog > Vertical {
-        width: 96; height: auto; padding: 1 2; border: thick $accent; background: $surface;
+        width: 96; max-width: 100%; height: auto; max-height: 100%;
+        padding: 1 2; border: thick $accent; background: $surface;
     }
+    ExportDialog.-short > Vertical { padding: 0 1; }
     ExportDialog #export-title { margin-bottom: 1; }
     ExportDialog RadioSet { width: 100%; }
     ExportDialog #export-parquet-reason { color: $text-muted; margin: 0 0 1 2; }
