@@ -62,6 +62,8 @@ class RunState:
     error_type: str | None = None
     traceback: str | None = None
     log_lines: int = 0
+    worker: str | None = None
+    """Where it runs (``thread:1``, ``process:4242``, a Dask worker's address)."""
 
     def elapsed(self, now: float) -> float | None:
         if self.started is None:
@@ -121,6 +123,7 @@ class SweepTracker:
             if kind is EventKind.RUN_STARTED:
                 state.started = now
                 state.replicate = p.get("replicate")
+                state.worker = p.get("worker")
             elif kind is EventKind.PROGRESS:
                 if p.get("step") is not None:
                     state.step = int(p["step"])

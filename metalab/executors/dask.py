@@ -357,19 +357,20 @@ class DaskExecutor:
         )
 
     def _poll_cluster(self) -> None:
-        """Emit a ``cluster`` event whenever the cluster's state changes."""
-        while not self._stop_poll.wait(CLUSTER_POLL):
+        """Emit a ``cluster`` event at once, then whenever the cluster's state changes."""
+        while True:
             ctx = self._ctx
             try:
                 status = self.cluster_status()
             except Exception:  # a scheduler going away: the sweep will say so
-                continue
-            if status is None or ctx is None:
-                continue
-            shown = status.to_dict()
-            if shown != self._last_status:
-                self._last_status = shown
-                ctx.emit(EventKind.CLUSTER, None, **shown)
+                status = None
+            if status is not None and ctx is not None:
+                shown = status.to_dict()
+                if shown != self._last_status:
+                    self._last_status = shown
+                    ctx.emit(EventKind.CLUSTER, None, **shown)
+            if self._stop_poll.wait(CLUSTER_POLL):
+                return
 
     # -- connecting -------------------------------------------------------------------------
 

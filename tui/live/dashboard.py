@@ -187,7 +187,8 @@ class DashboardScreen(Screen[int]):
             table.tick(clock)
         if self.selected is None:
             self.selected = table.selected_run
-        self.query_one(SweepHeader).show(self.title or "", tracker, self.state, self.note)
+        note = self.note or session.cluster.summary()
+        self.query_one(SweepHeader).show(self.title or "", tracker, self.state, note)
         self._refresh_plot()
         self._refresh_log()
 
@@ -268,7 +269,11 @@ class DashboardScreen(Screen[int]):
             ]
             lines, total = [*lines, *error], total + len(error)
         params = " ".join(f"{k}={v}" for k, v in self.session.params_of(rid).items())
-        self.query_one(LogPane).show(rid, lines, title=f"log · {rid[:8]} {params}", total=total)
+        title = f"log · {rid[:8]} {params}"
+        worker = self.session.cluster.worker_of(rid) or (state.worker if state else None)
+        if worker and self.session.cluster.seen:  # on a cluster, say which worker
+            title += f" · on {worker}"
+        self.query_one(LogPane).show(rid, lines, title=title, total=total)
 
     # -- events and actions --------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ from metalab.progress import TERMINAL, RunState, SweepTracker
 from metalab.results import Results, load_results
 from metalab.runner import plan_runs
 from metalab.store.filestore import FileStore, open_store
+from tui.live.cluster_view import ClusterView
 from tui.live.curve_follower import CurveFollower
 from tui.options import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, RunOptions
 
@@ -96,6 +97,8 @@ class SweepSession:
         self.cancelling = False
         self.finished = threading.Event()
         self.logs: dict[str, deque[str]] = {}
+        self.cluster = ClusterView()
+        """The Dask cluster's state, for a sweep on one (else it stays empty)."""
         self.log_revision: dict[str, int] = {}
         self._followers: dict[str, CurveFollower] = {}  # least recently used first
         self._followers_lock = threading.Lock()
@@ -264,6 +267,9 @@ class SweepSession:
             self._changed.update(p.run_id for p in planned)
 
     def _on_event(self, event: Event) -> None:
+        if event.kind is EventKind.CLUSTER:
+            self._on_cluster(event.payload)
+            return
         state = self.tracker.update(event)
         if state is None:
             return
@@ -287,6 +293,16 @@ class SweepSession:
             if state.status != "pending":
                 self._started[run_id] = None
             self._changed.add(run_id)
+
+    def _on_cluster(self, payload: dict[str, Any]) -> None:
+        """A Dask cluster's new state; a worker lost with runs is said in their logs."""
+        for lost in self.cluster.update(payload):
+            for run_id in lost.run_ids:
+                with self._lock:
+                    lines = self.logs.setdefault(run_id, deque(maxlen=LOG_LINES_KEPT))
+                    lines.append(f"[cluster] {lost.message()}")
+                    self.log_revision[run_id] = self.log_revision.get(run_id, 0) + 1
+                    self._changed.add(run_id)
 
     def _forget_logs(self) -> None:
         """Drop the in-memory lines of the finished runs that logged longest ago, down
