@@ -19,8 +19,9 @@ from metalab.index import search as search_module
 from metalab.index.search import LOG_CHUNK, SEARCH_LOG_BYTES
 from metalab.store import log_tail
 from tui.browser.app import BrowserApp, BrowserScreen
-from tui.browser.run_detail import RunDetailScreen, RunLog, logs
-from tui.browser.run_detail.logs import LOG_PAGE_BYTES, LOG_PAGE_LINES, LOG_TAIL_LINES, LogLine
+from tui.browser.run_detail import RunDetailScreen, RunLog, log_reads
+from tui.browser.run_detail.log_reads import LOG_PAGE_BYTES, LOG_PAGE_LINES, LOG_TAIL_LINES
+from tui.browser.run_detail.logs import LogLine
 
 SIZE = (160, 48)
 RUN_ID = next(iter(_trees.FIXED_RUNS))
@@ -40,7 +41,7 @@ def big_tree(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
 def reads(monkeypatch: pytest.MonkeyPatch) -> CountingOpen:
     """Counts what the log readers (the tail reader, the tab's, the search) read."""
     counter = CountingOpen()
-    for module in (log_tail, logs, search_module):
+    for module in (log_tail, log_reads, search_module):
         monkeypatch.setattr(module, "open", counter, raising=False)
     return counter
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui.browser.run_detail.logs import (
+from tui.browser.run_detail.log_reads import (
     LOG_POLL_BYTES,
     LOG_TAIL_LINES,
     clean_line,

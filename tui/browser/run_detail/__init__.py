@@ -31,7 +31,9 @@ them) and each tab is a widget that lays out, fills and handles its own part:
   (:class:`~.curves.CurvesTab`).
 * :mod:`.artifacts`: the Artifacts tab, listing and loading artifacts and data files
   (:class:`~.artifacts.ArtifactsTab`).
-* :mod:`.logs`: reading logs on from an offset, :class:`RunLog`, and :class:`LogLine`
+* :mod:`.log_reads`: what is read of a log, from its end (never the whole file): the
+  last lines, the lines since the last poll, a page before, a window at a byte offset.
+* :mod:`.logs`: :class:`RunLog`, the view of a window of one log, and :class:`LogLine`
   (``OpenRun(..., at_log=...)`` opens the tab at that line).
 * :mod:`.logs_tab`: the Logs tab (:class:`~.logs_tab.LogsTab`): a tab per log, the
   filter, following, opening at a line.

@@ -20,7 +20,7 @@ from metalab.index.tree_bounds import OUTSIDE_TREE
 from metalab.index.tree_store import read_record
 from metalab.results import Run
 from metalab.types import RunRecord
-from tui.browser.run_detail.logs import LogChunk, read_log
+from tui.browser.run_detail.log_reads import LogChunk, read_log
 from tui.browser.run_detail.snapshot import file_mtime
 
 __all__ = ["FINAL", "Poll", "poll_interval", "read_poll"]

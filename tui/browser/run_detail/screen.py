@@ -27,14 +27,13 @@ from metalab.results import Run
 from tui.browser.help import run_detail_help
 from tui.browser.run_detail.artifacts import ArtifactsTab
 from tui.browser.run_detail.curves import CurvesTab
-from tui.browser.run_detail.logs import (
+from tui.browser.run_detail.log_reads import (
     LogChunk,
-    LogLine,
-    RunLog,
     read_log_from,
     read_log_page,
     read_log_tail,
 )
+from tui.browser.run_detail.logs import LogLine, RunLog
 from tui.browser.run_detail.logs_tab import LogsTab
 from tui.browser.run_detail.metrics import MetricsTab
 from tui.browser.run_detail.overview import (
