@@ -18,9 +18,15 @@ from typing import Any, overload
 
 from metalab.errors import OperationError
 
-__all__ = ["INJECTABLE", "OperationWrapper", "operation"]
+__all__ = ["INJECTABLE", "OperationWrapper", "is_local_ref", "operation"]
 
 INJECTABLE = ("context", "params", "seeds", "runtime", "capture")
+
+
+def is_local_ref(ref: str) -> bool:
+    """Whether ``ref`` (``module:qualname``) names a closure or a lambda: an object that
+    another process cannot import by name (process and Dask workers import by name)."""
+    return "<locals>" in ref or "<lambda>" in ref
 
 
 class OperationWrapper:

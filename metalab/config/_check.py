@@ -26,6 +26,7 @@ from typing import Any, NoReturn
 from metalab.config._locate import _BARE_KEY, KeyPath, _Locator
 from metalab.errors import ConfigError
 from metalab.executors.jobqueue import CLUSTERS, known_options, option_problem
+from metalab.operation import is_local_ref
 
 _EXPERIMENT_KEYS = (
     "name",
@@ -691,7 +692,7 @@ class _Checker:
                 f"put the file inside {self.base_dir} (with a path of valid module names), "
                 'or use kind = "thread"'
             )
-        elif "<locals>" in ref or "<lambda>" in ref:
+        elif is_local_ref(ref):
             problem = f"a process executor cannot import {ref!r} in its workers"
             hint = 'define the operation at module level, or use kind = "thread"'
         else:

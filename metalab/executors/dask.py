@@ -53,6 +53,7 @@ from metalab.executors.dask_tasks import (
     run_task,
     worker_paths,
 )
+from metalab.operation import is_local_ref
 from metalab.types import RunRecord, Status
 from metalab.worker import RunPayload, SweepContext, cancelled_record
 
@@ -238,7 +239,7 @@ class DaskExecutor:
     def check(self, operation: Any) -> None:
         """Refuse, before anything is written, an operation that workers could not import."""
         ref = getattr(operation, "ref", "")
-        if not ref or "<locals>" in ref or "<lambda>" in ref:
+        if not ref or is_local_ref(ref):
             raise ExecutorError(
                 f"DaskExecutor cannot run operation {ref or operation!r}: Dask workers import "
                 "it by name, so define it at module level in a file (or use ThreadExecutor)"

@@ -17,6 +17,7 @@ from typing import Any
 from metalab.capture import live_captures
 from metalab.errors import ExecutorError
 from metalab.events import EventKind
+from metalab.operation import is_local_ref
 from metalab.runtime import CancellationToken
 from metalab.store.filestore import FileStore
 from metalab.worker import RunPayload, SweepContext, execute_run, worker_label
@@ -55,7 +56,7 @@ class ProcessExecutor:
     def check(self, operation: Any) -> None:
         """Refuse, before anything is written, an operation that workers could not import."""
         ref = getattr(operation, "ref", "")
-        if "<locals>" in ref or "<lambda>" in ref or not ref:
+        if not ref or is_local_ref(ref):
             raise ExecutorError(
                 f"ProcessExecutor cannot run operation {ref or operation!r}: worker processes "
                 "import it by name, so define it at module level (or use ThreadExecutor)"
