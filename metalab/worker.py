@@ -133,8 +133,9 @@ def _archive_previous_attempt(store: FileStore, run_id: str) -> None:
     if has_log:
         os.replace(log, store.log_path(run_id, f"run.attempt{n}"))
     if has_results:
-        kept = results.with_name(f"{run_id}.attempt{n}")
-        os.replace(results, kept)
+        os.replace(results, results.with_name(f"{run_id}.attempt{n}"))
+    # seal every earlier attempt's streams, this one's and any a kill left mid-seal
+    for kept in results.parent.glob(f"{run_id}.attempt*"):
         for stream in kept.glob("*.jsonl"):
             try:
                 stepped.seal(stream, stream.with_suffix(".json"), sorted_steps=False)
