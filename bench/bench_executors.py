@@ -9,6 +9,12 @@ fresh executor, so the Dask side includes starting and closing its cluster, the
 process side starting its pool), into a fresh temporary store, alternating A B A B
 after an untimed warm-up; the figure is the median of the per-pair ratios. The Dask
 sweep on a cluster started beforehand is also given, to show what start-up costs.
+The warm-up leaves this process's forkserver running (the Dask executor forks its
+workers from it, see ``metalab/executors/forkserver.py``), as it is for every sweep
+after the first in a script or a notebook. The first sweep of a fresh process is
+timed too: the whole command, ``metalab-tui --no-ui`` on the same sweep written with
+``kind = "dask"`` and with ``kind = "process"`` (2 workers), alternating, so Dask's
+imports (in this process and in the forkserver) are counted.
 
 (b) Per-run overhead of tiny runs (each logs 20 points of one metric): milliseconds
 a run, wall (and CPU, for threads and ``--no-ui``: steadier on a shared machine), on
@@ -30,6 +36,7 @@ import argparse
 import logging
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -105,6 +112,39 @@ def bench_sweep(pairs: int) -> None:
     verdict = "met" if ratio <= SWEEP_TARGET else "MISSED"
     print(f"  Dask LocalCluster / ProcessExecutor, wall, median of pairs: {ratio:.2f}x "
           f"(target <= {SWEEP_TARGET}x) -- {verdict}")  # fmt: skip
+
+
+def curve_fit_toml(folder: Path, kind: str) -> Path:
+    """experiments.toml's curve_fit sweep, on ``kind`` with 2 workers, stored in ``folder``."""
+    path = folder / f"curve_fit_{kind}.toml"
+    # process and Dask workers import the operation by module name, from the file's folder
+    shutil.copyfile(REPO_ROOT / "examples" / "curve_fit" / "run.py", folder / "curve_fit_op.py")
+    path.write_text(
+        f'[[experiment]]\nname = "curve_fit"\nversion = "0.1"\n'
+        f'operation = "curve_fit_op:fit_curve"\nstore = "{kind}-store"\n\n'
+        "[experiment.grid]\nlearning_rate = [0.01, 0.05, 0.1]\nn_iterations = [5000, 10000]\n\n"
+        "[experiment.seeds]\nbase = 42\nreplicates = 3\n\n"
+        f'[experiment.executor]\nkind = "{kind}"\nworkers = 2\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def bench_command(pairs: int) -> None:
+    print("\n(a') the first sweep of a fresh process: metalab-tui --no-ui, kind dask vs process")
+    ratios = []
+    with tempfile.TemporaryDirectory(prefix="metalab-bench-cmd-") as tmp:
+        folder = Path(tmp)
+        files = {kind: curve_fit_toml(folder, kind) for kind in ("process", "dask")}
+        for path in files.values():  # warm-up: bytecode caches
+            no_ui_seconds(path)
+        for i in range(pairs):
+            p, _ = no_ui_seconds(files["process"])
+            d, _ = no_ui_seconds(files["dask"])
+            ratios.append(d / p)
+            print(f"  pair {i + 1}: process {p:.2f} s, dask {d:.2f} s, ratio {d / p:.3f}")
+    print(f"  whole command, Dask LocalCluster / ProcessExecutor, median of pairs: "
+          f"{median(ratios):.2f}x")  # fmt: skip
 
 
 def tiny_experiment(n: int) -> metalab.Experiment:
@@ -208,6 +248,7 @@ def main() -> None:
     print(machine_line())
     if args.only != "overhead":
         bench_sweep(args.pairs)
+        bench_command(args.pairs)
     if args.only != "sweep":
         sizes = [int(s) for s in args.sizes.split(",")]
         dask_sizes = [int(s) for s in args.dask_sizes.split(",") if s]

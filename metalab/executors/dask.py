@@ -37,6 +37,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from importlib.util import find_spec
 from typing import Any
 
 from metalab.errors import ExecutorError
@@ -52,6 +53,11 @@ from metalab.executors.dask_tasks import (
     lost_worker_failure,
     run_task,
     worker_paths,
+)
+from metalab.executors.forkserver import (
+    forkserver_available,
+    skip_dask_preload,
+    warm_forkserver,
 )
 from metalab.operation import is_local_ref
 from metalab.types import RunRecord, Status
@@ -150,6 +156,10 @@ class DaskExecutor:
             run, on another worker, before it is recorded failed.
         threads_per_worker: runs at once in each ``LocalCluster`` worker process.
         connect_timeout: seconds to wait for the scheduler at ``address``.
+        start_method: how a ``LocalCluster`` this executor starts makes its worker
+            processes: ``"forkserver"`` (the default where the platform has it, see
+            :mod:`~metalab.executors.forkserver`), ``"spawn"`` (Dask's default) or
+            ``"fork"``.
     """
 
     executor_id = "dask"
@@ -168,8 +178,8 @@ class DaskExecutor:
         retries: int = 2,
         threads_per_worker: int = 1,
         connect_timeout: float = 10.0,
+        start_method: str | None = None,
     ) -> None:
-        require_dask()
         sources = {
             "address": address,
             "client": client,
@@ -196,6 +206,17 @@ class DaskExecutor:
             raise ExecutorError("DaskExecutor takes jobs= or adapt=, not both")
         if adapt is not None:
             adapt = _check_adapt(adapt)
+        if start_method is None:
+            start_method = "forkserver" if forkserver_available() else "spawn"
+        if start_method not in ("forkserver", "spawn", "fork"):
+            raise ExecutorError(
+                f"DaskExecutor(start_method=...) must be 'forkserver', 'spawn' or 'fork', "
+                f"got {start_method!r}"
+            )
+        if not given and start_method == "forkserver" and find_spec("distributed"):
+            warm_forkserver()  # imports Dask there while this process imports it here
+        require_dask()
+        self.start_method = start_method
         self.n_workers = n_workers or os.cpu_count() or 1
         self.address = address
         self.retries = retries
@@ -406,20 +427,21 @@ class DaskExecutor:
         self._owns_client = True
         return self._client
 
-    def _scheduler_settings(self) -> Any:
+    def _scheduler_settings(self, **settings: Any) -> Any:
         """Settings for a scheduler this executor starts: a lost worker's run is retried
         by the run itself (see dask_tasks), so Dask must not give up on the task first."""
         import dask
 
         return dask.config.set(
-            {
-                "distributed.scheduler.allowed-failures": max(3, self.retries + 1),
-            }
+            {"distributed.scheduler.allowed-failures": max(3, self.retries + 1), **settings}
         )
 
     def _local_cluster(self, distributed: Any) -> Any:
         try:
-            with self._scheduler_settings():
+            method = {"distributed.worker.multiprocessing-method": self.start_method}
+            if self.start_method == "forkserver":
+                skip_dask_preload(distributed)
+            with self._scheduler_settings(**method):
                 return distributed.LocalCluster(
                     n_workers=self.n_workers,
                     threads_per_worker=self.threads_per_worker,
@@ -563,6 +585,7 @@ class DaskExecutor:
             and record.status is Status.RUNNING
             and record.provenance.extra.get("sweep") == spec.sweep_id
         )
+        lost: str | None = None
         if isinstance(exc, KilledWorker):
             attempts = int(record.provenance.extra.get("attempt") or 1) if ours else 0  # type: ignore[union-attr]
             if attempts < self.retries + 1 and not self._cancelled:
@@ -572,6 +595,7 @@ class DaskExecutor:
                 lost = str(record.provenance.extra.get("worker") or _last_worker(exc))
                 record = lost_worker_failure(ctx.store, record, lost, self.retries)
             else:
+                lost = _last_address(exc)
                 record = self._failed_record(payload, "WorkerLost", _killed_message(exc))
         else:
             name = type(exc).__name__ if exc is not None else "Error"
@@ -579,8 +603,9 @@ class DaskExecutor:
             base = record if ours and record is not None else None
             record = self._failed_record(payload, name, message, base)
         error = record.error or {}
+        said = {"lost_worker": lost} if lost else {}
         ctx.emit(EventKind.RUN_FAILED, payload.run_id, error=error.get("message"),
-                 error_type=error.get("type"), traceback="")  # fmt: skip
+                 error_type=error.get("type"), traceback="", **said)  # fmt: skip
         self._settle(run, record.to_dict())
 
     def _failed_record(
@@ -700,9 +725,15 @@ def _jobs(cluster: Any, workers: dict[str, dict[str, Any]]) -> tuple[int, int] |
     return len(launched) - running, running
 
 
-def _last_worker(exc: BaseException) -> str:
+def _last_address(exc: BaseException) -> str | None:
+    """The address of the worker a ``KilledWorker`` last saw the task on, if it says."""
     worker = getattr(exc, "last_worker", None)
-    return str(getattr(worker, "address", worker) or "of unknown address")
+    address = getattr(worker, "address", worker)
+    return str(address) if address else None
+
+
+def _last_worker(exc: BaseException) -> str:
+    return _last_address(exc) or "of unknown address"
 
 
 def _killed_message(exc: BaseException) -> str:

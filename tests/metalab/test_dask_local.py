@@ -14,7 +14,7 @@ import threading
 
 import numpy as np
 import pytest
-from support.ops_dask import paced
+from support.ops_dask import paced, parent_process
 from support.ops_small import train
 
 import metalab
@@ -208,3 +208,42 @@ def test_an_operation_workers_cannot_import_is_refused_before_anything_is_writte
     with pytest.raises(ExecutorError, match="module level"):
         metalab.run(exp, store=store, executor=DaskExecutor(address="tcp://127.0.0.1:1"))
     assert not store.exists()
+
+
+def worker_parents(store, method: str) -> dict[int, str]:
+    """Parent pid to parent command line, of the workers of a LocalCluster the executor starts."""
+    exp = metalab.Experiment(
+        f"parents-{method}", "1", {}, parent_process, metalab.grid(x=list(range(4))),
+        metalab.seeds(0),
+    )  # fmt: skip
+    executor = DaskExecutor(n_workers=2, start_method=method)
+    results = metalab.run(exp, store=store, executor=executor).result(timeout=120)
+    assert results.summary()["by_status"] == {"success": 4}
+    parents = {}
+    for run in results:
+        pid, _, command = run.log.partition("parent ")[2].partition(": ")
+        parents[int(pid)] = command.splitlines()[0]
+    return parents
+
+
+def test_a_local_cluster_forks_its_workers_from_a_server_with_dask_already_imported(store):
+    parents = worker_parents(store, "forkserver")
+    # both workers come from one server process, not from this one
+    assert len(parents) == 1
+    ((pid, command),) = parents.items()
+    assert pid != os.getpid()
+    assert "multiprocessing.forkserver" in command
+    # which imported Dask's worker and metalab's task once, for every worker, and not
+    # pandas, which Dask's own list would add
+    assert "'distributed'" in command and "'metalab.executors.dask_tasks'" in command
+    assert "pandas" not in command
+
+
+def test_spawn_is_there_for_who_asks_for_it(store):
+    parents = worker_parents(store, "spawn")
+    assert set(parents) == {os.getpid()}  # the nanny in this process spawned each worker
+
+
+def test_an_unknown_start_method_is_refused():
+    with pytest.raises(ExecutorError, match="start_method=.*'forkserver', 'spawn' or 'fork'"):
+        DaskExecutor(start_method="vfork")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 import metalab
 
@@ -16,3 +18,11 @@ def paced(params, seeds, capture):
         time.sleep(params["pause"])
     capture.metric("done", float(params["x"]))
     capture.log(f"run x={params['x']} ends")
+
+
+@metalab.operation
+def parent_process(params, seeds, capture):
+    """Logs the pid and command line of the process that started this worker process."""
+    parent = os.getppid()
+    command = Path(f"/proc/{parent}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    capture.log(f"parent {parent}: {command}")
