@@ -64,6 +64,15 @@ class RunState:
     log_lines: int = 0
     worker: str | None = None
     """Where it runs (``thread:1``, ``process:4242``, a Dask worker's address)."""
+    attempt: int = 1
+    """Which attempt is running: a run whose Dask worker died is run again."""
+    lost_worker: str | None = None
+    """The last worker that died while it ran this run, if any."""
+
+    @property
+    def waiting_after_loss(self) -> bool:
+        """Its worker died, and no other worker has started it again yet."""
+        return self.lost_worker is not None and self.lost_worker == self.worker
 
     def elapsed(self, now: float) -> float | None:
         if self.started is None:
@@ -124,6 +133,8 @@ class SweepTracker:
                 state.started = now
                 state.replicate = p.get("replicate")
                 state.worker = p.get("worker")
+                state.attempt = int(p.get("attempt") or 1)
+                state.lost_worker = p.get("lost_worker") or state.lost_worker
             elif kind is EventKind.PROGRESS:
                 if p.get("step") is not None:
                     state.step = int(p["step"])
@@ -136,6 +147,7 @@ class SweepTracker:
                     state.started = now - p["duration_ms"] / 1000
                 state.metrics.update(p.get("metrics") or {})
                 if kind is EventKind.RUN_FAILED:
+                    state.lost_worker = p.get("lost_worker") or state.lost_worker
                     state.error = p.get("error")
                     state.error_type = p.get("error_type")
                     state.traceback = p.get("traceback")
@@ -147,6 +159,17 @@ class SweepTracker:
                 self.total = len(self.runs)
             if self.finished is None and self.total and self.done >= self.total:
                 self.finished = now
+            self.revision += 1
+            return state
+
+    def note_lost_worker(self, run_id: str, worker: str) -> RunState | None:
+        """``worker`` died while it ran ``run_id`` (a cluster said so); the run's state,
+        or None when this run is not known or has moved on to another worker."""
+        with self._lock:
+            state = self.runs.get(run_id)
+            if state is None or state.worker != worker:
+                return None
+            state.lost_worker = worker
             self.revision += 1
             return state
 

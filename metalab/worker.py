@@ -143,6 +143,14 @@ def _archive_previous_attempt(store: FileStore, run_id: str) -> None:
                 continue  # an unreadable stream stays as it was, apart from the new attempt
 
 
+def _attempt_of(ctx: SweepContext) -> dict[str, Any]:
+    """For the ``run_started`` event of an engine that counts attempts (Dask, whose
+    workers can die mid-run): ``attempt``, and ``lost_worker``, the worker that died
+    while it ran the one before; nothing for the others."""
+    extra = ctx.provenance_extra
+    return {k: extra[k] for k in ("attempt", "lost_worker") if extra.get(k)}
+
+
 def execute_run(
     payload: RunPayload, ctx: SweepContext, worker: str = "thread:0", note: str | None = None
 ) -> dict[str, Any]:
@@ -189,6 +197,7 @@ def execute_run(
         index=payload.index,
         started_at=started.isoformat(),
         worker=worker,
+        **_attempt_of(ctx),
     )
     if note:
         capture.log(note, "warning")

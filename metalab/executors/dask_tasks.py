@@ -357,7 +357,8 @@ def run_task(payload: RunPayload, spec: DaskSweep) -> dict[str, Any]:
             record = lost_worker_failure(store, previous, lost, spec.retries)
             failure = record.error or {}
             sweep.batcher.emit(EventKind.RUN_FAILED, payload.run_id, error=failure.get("message"),
-                               error_type=failure.get("type"), traceback="")  # fmt: skip
+                               error_type=failure.get("type"), traceback="",
+                               lost_worker=lost)  # fmt: skip
             result = record.to_dict()
         else:
             note = None
@@ -372,6 +373,7 @@ def run_task(payload: RunPayload, spec: DaskSweep) -> dict[str, Any]:
                     "worker": sweep.address,
                     "attempt": attempt,
                     "sweep": spec.sweep_id,
+                    **({"lost_worker": lost} if lost is not None else {}),
                 },
             )
             result = execute_run(payload, ctx, sweep.address, note=note)

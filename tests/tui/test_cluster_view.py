@@ -1,11 +1,23 @@
-"""Issue 8: the dashboard shows the Dask cluster a sweep runs on, and a worker lost mid-run."""
+"""Issue 8: the dashboard shows the Dask cluster a sweep runs on, which worker each run is
+on, and a worker lost mid-run, in the run's log and on its row."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from support.dask_procs import start_scheduler, start_workers, wait_for_workers
+from textual.app import App, ComposeResult
+
 from metalab.events import Event, EventKind
+from metalab.progress import RunState, SweepTracker
+from metalab.runner import plan_runs
+from tui.live.app import MetalabApp
 from tui.live.cluster_view import ClusterView
+from tui.live.dashboard import DashboardScreen
+from tui.live.log_pane import LogPane
+from tui.live.run_columns import fit_columns, short_address, worker_text, worker_width
+from tui.live.runs_table import RunsTable
 from tui.live.session import SweepSession
 from tui.options import RunOptions
 
@@ -64,3 +76,145 @@ def test_a_dask_sweep_in_the_dashboards_session_shows_its_cluster(sweep_files: F
     workers = {r.record.provenance.extra.get("worker") for r in results.runs}
     assert len(workers) == 1 and next(iter(workers)).startswith("tcp://")
     assert {s.worker for s in session.tracker.runs.values()} == workers
+
+
+# -- the worker on each run's row ---------------------------------------------------------------
+
+
+def test_a_runs_worker_cell_says_where_it_runs_and_whether_its_worker_died() -> None:
+    running = RunState("r1", status="running", worker=A)
+    assert worker_text(running) == "127.0.0.1:40001"
+    lost = RunState("r2", status="running", worker=B, lost_worker=B)
+    assert lost.waiting_after_loss and worker_text(lost) == "lost 127.0.0.1:40002"
+    retried = RunState("r3", status="running", worker=A, attempt=2, lost_worker=B)
+    assert not retried.waiting_after_loss and worker_text(retried) == "127.0.0.1:40001 try 2"
+    failed = RunState("r4", status="failed", worker=B, lost_worker=B)
+    assert worker_text(failed) == "lost 127.0.0.1:40002"  # no worker took it up again
+    assert worker_text(RunState("r5")) == ""  # not started
+    assert worker_width([A, B]) == len("127.0.0.1:40001 try 9")
+    assert worker_width([]) == 0  # not on a cluster: no column
+
+
+def test_the_worker_column_goes_after_time_when_the_pane_is_narrow() -> None:
+    def keys(available: int, width: int) -> list[str]:
+        columns, _ = fit_columns(["lr"], "loss", available, text_width=9, worker_width=width)
+        return [c.key for c in columns]
+
+    assert "worker" not in keys(500, 0)  # a sweep on threads has no worker column
+    every = keys(500, worker_width([A]))
+    assert every == ["run", "p:lr", "rep", "status", "progress", "metric", "worker", "time"]
+    steps = [keys(width, worker_width([A])) for width in range(140, 30, -1)]
+    gone = [
+        next(k for k in a if k not in b) for a, b in zip(steps, steps[1:], strict=False) if a != b
+    ]
+    assert gone[:2] == ["time", "worker"]
+
+
+def test_the_tracker_follows_attempts_and_lost_workers() -> None:
+    tracker = SweepTracker(1)
+    tracker.update(Event(EventKind.RUN_STARTED, "r1", {"params": {}, "worker": B}))
+    assert tracker.note_lost_worker("r1", A) is None  # not the worker it is on
+    assert tracker.note_lost_worker("r1", B) is not None
+    assert tracker.runs["r1"].waiting_after_loss
+    tracker.update(Event(EventKind.RUN_STARTED, "r1",
+                         {"params": {}, "worker": A, "attempt": 2, "lost_worker": B}))  # fmt: skip
+    state = tracker.runs["r1"]
+    assert (state.worker, state.attempt, state.lost_worker) == (A, 2, B)
+    # a run that failed for it, with no retry left: the event names the lost worker
+    tracker.update(Event(EventKind.RUN_STARTED, "r2", {"params": {}, "worker": A}))
+    tracker.update(Event(EventKind.RUN_FAILED, "r2",
+                         {"error": "worker lost", "error_type": "WorkerLost",
+                          "lost_worker": A}))  # fmt: skip
+    assert tracker.runs["r2"].waiting_after_loss
+
+
+async def test_the_runs_table_shows_each_runs_worker_in_red_when_it_died() -> None:
+    states = [
+        RunState("aaaaaaaa1", status="running", worker=A, params={"lr": 0.1}),
+        RunState("bbbbbbbb2", status="running", worker=B, lost_worker=B, params={"lr": 0.2}),
+        RunState(
+            "cccccccc3", status="running", worker=A, attempt=2, lost_worker=B, params={"lr": 0.3}
+        ),  # fmt: skip
+    ]
+
+    class Table(App[None]):
+        def compose(self) -> ComposeResult:
+            yield RunsTable(["lr"], "loss")
+
+    app = Table()
+    async with app.run_test(size=(120, 10)) as pilot:
+        table = app.query_one(RunsTable)
+        table.set_runs(states, now=0.0)
+        await pilot.pause()
+        assert "worker" not in table.shown_columns  # until the sweep is seen on a cluster
+        table.show_workers(worker_width([A, B]))
+        await pilot.pause()
+        assert "worker" in table.shown_columns
+        lines = {table.render_line(y).text[1:9]: table.render_line(y) for y in range(1, 4)}
+        cells = {
+            run: [(seg.text.strip(), seg.style) for seg in strip if "127.0.0.1" in seg.text]
+            for run, strip in lines.items()
+        }
+        assert cells["aaaaaaaa"][0][0] == "127.0.0.1:40001"
+        text, style = cells["bbbbbbbb"][0]
+        assert text == "lost 127.0.0.1:40002" and style.color.name == "red"
+        text, style = cells["cccccccc"][0]
+        assert text == "127.0.0.1:40001 try 2" and style.color.name == "yellow"
+
+
+async def test_a_worker_killed_mid_run_shows_on_the_runs_row_and_in_its_log(
+    sweep_files: Files, tmp_path: Path, wait_until
+) -> None:
+    scheduler = start_scheduler(tmp_path)
+    workers = {w.address: w for w in start_workers(scheduler.address, tmp_path, 2)}
+    try:
+        wait_for_workers(scheduler.address, set(workers))
+        path = sweep_files.write((0.1, 0.2), steps=6, workers=1, hold=(0.1,))
+        text = path.read_text(encoding="utf-8")
+        executor = f'kind = "dask"\naddress = "{scheduler.address}"\nretries = 1'
+        path.write_text(text.replace('kind = "thread"\nworkers = 1', executor), encoding="utf-8")
+        (spec,) = sweep_files.load(path)
+        app = MetalabApp([spec], RunOptions())
+        async with app.run_test(size=(160, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, DashboardScreen)
+            runs = screen.session.tracker.runs
+            held = next(p.run_id for p in plan_runs(spec.experiment) if p.params["lr"] == 0.1)
+
+            def held_running() -> bool:
+                state = runs.get(held)
+                return state is not None and state.status == "running" and (state.step or 0) >= 2
+
+            await wait_until(pilot, held_running, timeout=60, what="the held run's progress")
+            victim = runs[held].worker
+            assert victim in workers
+            workers[victim].kill()
+            await wait_until(pilot, lambda: runs[held].attempt == 2, timeout=60,
+                             what="the held run's second attempt")  # fmt: skip
+            sweep_files.release()
+            await wait_until(pilot, lambda: screen.exit_code is not None, timeout=60,
+                             what="the sweep's end")  # fmt: skip
+            screen.refresh_from_session(force=True)
+            await pilot.pause()
+
+            table = screen.query_one(RunsTable)
+            survivor = next(a for a in workers if a != victim)
+            assert runs[held].status == "success"
+            assert runs[held].lost_worker == victim
+            assert table.cell(held, "worker") == f"{short_address(survivor)} try 2"
+            assert "worker" in table.shown_columns
+            row = table.render_line(1 + table.row_of(held)).text
+            assert f"{short_address(survivor)} try 2" in row
+            # the log pane: the selected run's log names the worker that died
+            table.focus()
+            table.move_cursor(row=table.row_of(held))
+            await pilot.pause()
+            log = screen.query_one(LogPane)
+            await wait_until(pilot, lambda: any(victim in line for line in log.lines),
+                             what="the lost worker in the log")  # fmt: skip
+            assert f"on {survivor}" in log.border_title
+            await pilot.press("q")
+    finally:
+        for worker in workers.values():
+            worker.kill()
+        scheduler.kill()

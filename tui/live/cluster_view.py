@@ -43,6 +43,9 @@ class ClusterView:
     jobs_pending: int | None = None
     jobs_running: int | None = None
     seen: bool = False
+    ever: dict[str, None] = field(default_factory=dict)
+    """Every worker seen since the sweep began, in the order they joined (the runs
+    table sizes its worker column for them, lost ones included)."""
 
     def update(self, payload: Mapping[str, Any]) -> list[LostWorker]:
         """Take a ``cluster`` event's payload; returns the workers that left with runs."""
@@ -54,6 +57,7 @@ class ClusterView:
         self.jobs_pending = payload.get("jobs_pending")
         self.jobs_running = payload.get("jobs_running")
         self.seen = True
+        self.ever.update(dict.fromkeys(self.workers))
         gone = before_workers - set(self.workers)
         lost = []
         for address in sorted(gone):

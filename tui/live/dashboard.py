@@ -30,6 +30,7 @@ from textual.worker import Worker, WorkerState
 
 from metalab.errors import MetalabError
 from tui.live.log_pane import LogPane
+from tui.live.run_columns import worker_width
 from tui.live.runs_table import RunsTable
 from tui.live.session import SweepSession
 from tui.live.sweep_header import SweepHeader
@@ -182,6 +183,8 @@ class DashboardScreen(Screen[int]):
             table.set_runs(list(runs.values()), clock)
         elif changed:
             table.sync([runs[r] for r in changed if r in runs], clock)
+        if session.cluster.seen:
+            table.show_workers(worker_width(session.cluster.ever))
         if force or now - self._last_full >= 1.0:  # elapsed times tick once a second
             self._last_full = now
             table.tick(clock)

@@ -38,7 +38,7 @@ class LogPane(Log):
             self.clear()
             self.run_id = run_id
             self._shown = 0
-            self.border_title = title
+        self.border_title = title  # the run's worker may have changed (a retry)
         new = count - self._shown
         if new > 0:
             self.write_lines(lines[-new:] if new < len(lines) else lines)

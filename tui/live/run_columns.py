@@ -7,13 +7,14 @@ fixed order of priority, least useful first, and the progress bar shrinks, so th
 numbers that are shown are shown whole:
 
 1. ``time``;
-2. parameters after the third, from the last;
-3. ``rep``;
-4. the progress bar shrinks to a few cells;
-5. the second and third parameters;
-6. the progress bar goes (its ``n/total`` text stays);
-7. the first parameter (the log pane's title names the selected run's parameters);
-8. the metric.
+2. ``worker`` (on a Dask cluster only; the log pane's title names the selected run's);
+3. parameters after the third, from the last;
+4. ``rep``;
+5. the progress bar shrinks to a few cells;
+6. the second and third parameters;
+7. the progress bar goes (its ``n/total`` text stays);
+8. the first parameter (the log pane's title names the selected run's parameters);
+9. the metric.
 
 ``run``, ``status`` and the progress text always stay. Nothing here imports textual.
 """
@@ -32,6 +33,9 @@ __all__ = [
     "fit_columns",
     "progress_text",
     "progress_text_width",
+    "short_address",
+    "worker_text",
+    "worker_width",
 ]
 
 BAR_WIDTH = 12
@@ -50,6 +54,12 @@ PARAM_MAX_WIDTH = 16
 
 UNKNOWN_TOTAL_WIDTH = len("step 99999")
 """Room for the progress text of a run whose number of steps is not known."""
+
+WORKER_MAX_WIDTH = 30
+"""The worker column is never wider than this (a long host name is cut with ``…``)."""
+
+RETRY_SUFFIX = " try {n}"
+LOST_PREFIX = "lost "
 
 KEPT_PARAMS = 3
 """Parameters kept after ``rep`` has gone; the rest go before it."""
@@ -101,6 +111,34 @@ def progress_text_width(states: Iterable[RunState]) -> int:
     return widest
 
 
+def short_address(address: str) -> str:
+    """A worker's address without its protocol: ``tcp://10.0.0.5:40123`` -> ``10.0.0.5:40123``."""
+    return address.partition("://")[2] or address
+
+
+def worker_text(state: RunState) -> str:
+    """Where a run is on a cluster: ``10.0.0.5:40123``; ``lost 10.0.0.5:40123`` when that
+    worker died and no other has taken the run up yet (or none will: it failed); and
+    ``10.0.0.7:40555 try 2`` for a run started again after its worker died."""
+    if not state.worker:
+        return ""
+    address = short_address(state.worker)
+    if state.waiting_after_loss:
+        return LOST_PREFIX + address
+    if state.attempt > 1:
+        return address + RETRY_SUFFIX.format(n=state.attempt)
+    return address
+
+
+def worker_width(addresses: Iterable[str]) -> int:
+    """Room for any of these workers' cell texts, retries and losses included; 0 (no
+    column) when there are none."""
+    widest = max((len(short_address(a)) for a in addresses), default=0)
+    if not widest:
+        return 0
+    return min(WORKER_MAX_WIDTH, widest + len(RETRY_SUFFIX.format(n=9)))
+
+
 def param_width(key: str, values: Iterable[object] | None) -> int:
     """As wide as the name and the widest value (10 when the values are not known)."""
     if values is None:
@@ -115,12 +153,15 @@ def fit_columns(
     *,
     text_width: int,
     param_values: Mapping[str, Iterable[object]] | None = None,
+    worker_width: int = 0,
 ) -> tuple[list[LiveColumn], int]:
     """The columns to show in ``available`` cells, and the progress bar's width.
 
-    Columns are dropped (and the bar shrunk) in the order the module docstring gives
-    until the rest fit; if even ``run``, ``status`` and the progress text do not fit,
-    they are returned anyway (the table then scrolls sideways).
+    ``worker_width``: the worker column's width (see :func:`worker_width`), or 0 for a
+    sweep that is not on a cluster, which has no such column. Columns are dropped (and
+    the bar shrunk) in the order the module docstring gives until the rest fit; if even
+    ``run``, ``status`` and the progress text do not fit, they are returned anyway (the
+    table then scrolls sideways).
     """
     values = param_values or {}
     params = [
@@ -137,6 +178,8 @@ def fit_columns(
         ),
         "time": LiveColumn("time", "time", TIME_WIDTH, "right"),
     }
+    if worker_width:
+        shown["worker"] = LiveColumn("worker", "worker", max(len("worker"), worker_width))
     bar = BAR_WIDTH
 
     def total() -> int:
@@ -146,6 +189,7 @@ def fit_columns(
     keys = [c.key for c in params]
     steps: list[str | int] = [
         "time",
+        "worker",
         *reversed(keys[KEPT_PARAMS:]),
         "rep",
         SHORT_BAR_WIDTH,
@@ -160,11 +204,11 @@ def fit_columns(
         if isinstance(step, int):
             bar = step
         else:
-            shown.pop(step)
+            shown.pop(step, None)
     width = _progress_width(bar, text_width)
     # the header is cut to fit the numbers, never the other way round
     progress = LiveColumn("progress", "progress" if width >= len("progress") else "done", width)
-    order = ["run", *keys, "rep", "status", "progress", "metric", "time"]
+    order = ["run", *keys, "rep", "status", "progress", "metric", "worker", "time"]
     every = {**shown, "progress": progress}
     return [every[k] for k in order if k in every], bar
 

@@ -28,6 +28,7 @@ from tui.live.run_columns import (
     fit_columns,
     progress_text,
     progress_text_width,
+    worker_text,
 )
 from tui.widgets.grid import Cell, GridColumn, VirtualGrid
 
@@ -41,6 +42,11 @@ STATUS_STYLES = {
     "skipped": Style(color="cyan"),
     "cancelled": Style(color="yellow"),
 }
+
+LOST_STYLE = Style(bold=True, color="red")
+"""A worker cell whose worker died with the run on it."""
+RETRIED_STYLE = Style(color="yellow")
+"""A worker cell of a run started again after its worker died."""
 
 
 def progress_bar(state: RunState, width: int = BAR_WIDTH, text_width: int = 0) -> str:
@@ -57,7 +63,8 @@ def progress_bar(state: RunState, width: int = BAR_WIDTH, text_width: int = 0) -
 
 
 class RunsTable(VirtualGrid):
-    """One live row per run: id, params, replicate, status, progress, metric, time."""
+    """One live row per run: id, params, replicate, status, progress, metric, the
+    worker (on a cluster), time."""
 
     DEFAULT_CSS = """
     RunsTable {
@@ -96,7 +103,8 @@ class RunsTable(VirtualGrid):
         self._text_width = progress_text_width(())
         self._bar_width = BAR_WIDTH
         self._shown: list[LiveColumn] = []
-        self._fitted_to: tuple[int, int] | None = None
+        self._fitted_to: tuple[int, int, int] | None = None
+        self._worker_width = 0
 
     # -- the runs ------------------------------------------------------------------------------
 
@@ -132,6 +140,13 @@ class RunsTable(VirtualGrid):
         self._now = now
         shown = self.visible_rows
         self.refresh_rows(r for r in shown if self.states[r].status == "running")
+
+    def show_workers(self, width: int) -> None:
+        """The sweep runs on a cluster: give each run's worker a column this wide (it
+        only ever widens, as workers join)."""
+        if width > self._worker_width:
+            self._worker_width = width
+            self._fit()
 
     @property
     def run_ids(self) -> list[str]:
@@ -181,16 +196,14 @@ class RunsTable(VirtualGrid):
             return cell_text(value)
         if key == "time":
             return format_duration(state.elapsed(self._now)) if state.started is not None else ""
+        if key == "worker":
+            return worker_text(state)
         raise KeyError(key)
 
     def _cells(self, row: int) -> list[Cell]:
         state = self.states[row]
         bar = self._bar_width
-        status = STATUS_STYLES.get(state.status)
-        return [
-            (self._text(state, c.key, bar), status if c.key == "status" else None)
-            for c in self._shown
-        ]
+        return [(self._text(state, c.key, bar), _style(state, c.key)) for c in self._shown]
 
     def _available(self) -> int:
         """Cells across for the columns: the pane less a vertical scrollbar if one is due."""
@@ -200,7 +213,7 @@ class RunsTable(VirtualGrid):
 
     def _fit(self, *, force: bool = False, cursor_row: int | None = None) -> None:
         """Choose the columns for the pane's width (when it or the rows changed)."""
-        key = (self._available(), self._text_width)
+        key = (self._available(), self._text_width, self._worker_width)
         if not force and key == self._fitted_to:
             return
         self._fitted_to = key
@@ -210,6 +223,7 @@ class RunsTable(VirtualGrid):
             key[0],
             text_width=self._text_width,
             param_values=self.param_values,
+            worker_width=self._worker_width,
         )
         columns = [GridColumn(c.key, c.label, c.width, c.justify) for c in self._shown]
         self.set_data(columns, len(self.states), self._cells, cursor_row=cursor_row)
@@ -222,3 +236,13 @@ class RunsTable(VirtualGrid):
         event.stop()
         if 0 <= event.row < len(self.states):
             self.post_message(self.RunSelected(self, self.states[event.row].run_id))
+
+
+def _style(state: RunState, key: str) -> Style | None:
+    """The status cell in its status's colour; a worker cell red when its worker died
+    with the run on it, yellow on a later attempt."""
+    if key == "status":
+        return STATUS_STYLES.get(state.status)
+    if key == "worker" and state.lost_worker is not None:
+        return LOST_STYLE if state.waiting_after_loss else RETRIED_STYLE
+    return None

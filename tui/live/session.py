@@ -298,6 +298,7 @@ class SweepSession:
         """A Dask cluster's new state; a worker lost with runs is said in their logs."""
         for lost in self.cluster.update(payload):
             for run_id in lost.run_ids:
+                self.tracker.note_lost_worker(run_id, lost.address)
                 with self._lock:
                     lines = self.logs.setdefault(run_id, deque(maxlen=LOG_LINES_KEPT))
                     lines.append(f"[cluster] {lost.message()}")
