@@ -1,4 +1,5 @@
-"""``metalab-tui`` as a user runs it, in a subprocess: for the tests of faults.
+"""``metalab-tui`` as a user runs it, in a subprocess, and what the command-line tests
+read back: the runs' records in a tree, the calls an operation made, a summary line.
 
 The command is the installed console script when there is one, else the same ``main``
 through ``python -c``; the environment keeps Python from writing byte code (so that
@@ -8,10 +9,16 @@ leak into the child's imports).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 SCRIPT = Path(sys.executable).with_name("metalab-tui")
 MAIN = "import sys; from tui.cli import main; sys.exit(main())"
@@ -31,7 +38,7 @@ def environment() -> dict[str, str]:
 
 
 def run_cli(
-    *args: str | os.PathLike[str], cwd: Path, timeout: float = 60
+    *args: str | os.PathLike[str], cwd: Path, timeout: float = 90
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         command(*args), cwd=cwd, env=environment(), capture_output=True, text=True,
@@ -57,3 +64,48 @@ def limited_command(file_size_limit: int, *args: str | os.PathLike[str]) -> list
         "from tui.cli import main; sys.exit(main())"
     )
     return [sys.executable, "-c", prelude, *map(str, args)]
+
+
+def poll(condition: Callable[[], object], what: str, timeout: float = 60.0) -> Any:
+    """``condition()``'s first truthy value, looked for every 20 ms; the test fails
+    after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)
+    return value
+
+
+def records(tree: Path) -> list[dict[str, Any]]:
+    """The run records in an experiment's tree (one being written is passed over)."""
+    found = []
+    for path in sorted((tree / "runs").glob("*.json")):
+        try:
+            found.append(json.loads(path.read_text(encoding="utf-8")))
+        except ValueError:
+            continue
+    return found
+
+
+def by_param(tree: Path, key: str) -> dict[Any, dict[str, Any]]:
+    """The tree's records by the value of parameter ``key``."""
+    return {r["params_resolved"][key]: r for r in records(tree)}
+
+
+def statuses(tree: Path, key: str) -> dict[Any, str]:
+    """Each run's status, by the value of parameter ``key``."""
+    return {value: r["status"] for value, r in by_param(tree, key).items()}
+
+
+def calls(folder: Path) -> list[str]:
+    """The lines the test operations append to ``calls.txt`` (``op 3``), in order."""
+    path = folder / "calls.txt"
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
+def summary_line(stdout: str, name: str = "demo") -> str:
+    """The one summary line ``--no-ui`` prints for experiment ``name``."""
+    lines = [line for line in stdout.splitlines() if line.startswith(f"{name}: ")]
+    assert len(lines) == 1, stdout
+    return lines[0]

@@ -11,13 +11,12 @@ import json
 import os
 import signal
 import socket
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from support.cli_process import environment, limited_command, run_cli, start_cli
+from support.cli_process import environment, limited_command, poll, run_cli, start_cli
 from support.lock_holder import lock_held
 from support.read_only import READ_ONLY_MOUNT, read_only_folder
 
@@ -125,15 +124,6 @@ def records(tree: Path) -> dict[Any, dict[str, Any]]:
         record = json.loads(path.read_text(encoding="utf-8"))
         out[next(iter(record["params_resolved"].values()))] = record
     return out
-
-
-def poll(condition, what: str, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.02)
-    return value
 
 
 def one_error_line(stderr: str) -> str:

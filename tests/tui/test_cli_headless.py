@@ -10,23 +10,28 @@ not depend on the machine's speed.
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
+from support.cli_process import (
+    by_param,
+    calls,
+    environment,
+    poll,
+    records,
+    statuses,
+    summary_line,
+)
+from support.cli_process import run_cli as cli
+from support.cli_process import start_cli as start
 
 REPO = Path(__file__).resolve().parents[2]
-SCRIPT = Path(sys.executable).with_name("metalab-tui")
-MAIN = "import sys; from tui.cli import main; sys.exit(main())"
 
 OPS = '''\
 """Operations for the metalab-tui command-line tests."""
@@ -152,72 +157,9 @@ def write(folder: Path, *experiments: str, name: str = "experiments.toml") -> Pa
     return path
 
 
-def command(*args: str | os.PathLike[str]) -> list[str]:
-    """The installed console script (as users run it), else the same ``main`` via -c."""
-    head = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-c", MAIN]
-    return [*head, *map(str, args)]
-
-
-def environment() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"  # so "nothing written" can mean nothing at all
-    env.pop("PYTHONPATH", None)
-    return env
-
-
-def cli(
-    *args: str | os.PathLike[str], cwd: Path, timeout: float = 60
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        command(*args), cwd=cwd, env=environment(), capture_output=True, text=True,
-        timeout=timeout,
-    )  # fmt: skip
-
-
-def start(*args: str | os.PathLike[str], cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        command(*args), cwd=cwd, env=environment(), stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-
-
 def no_traceback(result: subprocess.CompletedProcess) -> None:
     assert "Traceback" not in result.stdout, result.stdout
     assert "Traceback" not in result.stderr, result.stderr
-
-
-def records(tree: Path) -> list[dict[str, Any]]:
-    return [
-        json.loads(p.read_text(encoding="utf-8")) for p in sorted((tree / "runs").glob("*.json"))
-    ]
-
-
-def by_param(tree: Path, key: str) -> dict[Any, dict[str, Any]]:
-    return {r["params_resolved"][key]: r for r in records(tree)}
-
-
-def statuses(tree: Path, key: str) -> dict[Any, str]:
-    return {value: r["status"] for value, r in by_param(tree, key).items()}
-
-
-def calls(folder: Path) -> list[str]:
-    path = folder / "calls.txt"
-    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-
-
-def summary_line(stdout: str, name: str = "demo") -> str:
-    lines = [line for line in stdout.splitlines() if line.startswith(f"{name}: ")]
-    assert len(lines) == 1, stdout
-    return lines[0]
-
-
-def poll(condition: Callable[[], object], what: str, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
-    return value
 
 
 def snapshot(folder: Path) -> list[str]:

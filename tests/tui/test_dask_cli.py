@@ -8,20 +8,15 @@ for this module (``address = ...``), except one that lets metalab start a LocalC
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
+from support.cli_process import calls, poll, statuses, summary_line
+from support.cli_process import run_cli as cli
+from support.cli_process import start_cli as start
 from support.dask_procs import start_scheduler, start_workers, wait_for_workers
-
-MAIN = "import sys; from tui.cli import main; sys.exit(main())"
 
 OPS = '''\
 """Operations for the Dask command-line tests; they run on Dask workers."""
@@ -61,51 +56,6 @@ def gated(params, capture):
         step += 1
         time.sleep(0.01)
 '''
-
-
-def command(*args: str | os.PathLike[str]) -> list[str]:
-    return [sys.executable, "-c", MAIN, *map(str, args)]
-
-
-def cli(*args: str | os.PathLike[str], cwd: Path, timeout: float = 90):
-    return subprocess.run(command(*args), cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout)  # fmt: skip
-
-
-def start(*args: str | os.PathLike[str], cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen(command(*args), cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
-
-
-def statuses(tree: Path, key: str) -> dict[Any, str]:
-    found = {}
-    for path in (tree / "runs").glob("*.json"):
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError:
-            continue
-        found[record["params_resolved"][key]] = record["status"]
-    return found
-
-
-def calls(folder: Path) -> list[str]:
-    path = folder / "calls.txt"
-    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-
-
-def summary_line(stdout: str) -> str:
-    lines = [line for line in stdout.splitlines() if line.startswith("demo: ")]
-    assert len(lines) == 1, stdout
-    return lines[0]
-
-
-def poll(condition: Callable[[], object], what: str, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
-    return value
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
@@ -29,6 +28,7 @@ from tui.browser.plots.export_points import (
 )
 from tui.plotting.figure import FIGURE_FORMATS
 from tui.widgets.curve_plot import CurvePlot
+from tui.widgets.path_dialog import PathDialog
 from tui.widgets.scalar_plot import ScalarPlot
 
 __all__ = ["PlotExportChoice", "PlotExportDialog", "open_plot_export"]
@@ -48,8 +48,11 @@ class PlotExportChoice:
         )
 
 
-class PlotExportDialog(ModalScreen[PlotExportChoice | None]):
+class PlotExportDialog(PathDialog[PlotExportChoice]):
     """Ask where to write a chart's points (CSV) and its figure (SVG or PNG)."""
+
+    PATH_ID = "plot-export-path"
+    EXPORT_ID = "plot-export-button"
 
     DEFAULT_CSS = """
     PlotExportDialog { align: center middle; }
@@ -71,9 +74,8 @@ class PlotExportDialog(ModalScreen[PlotExportChoice | None]):
     ]
 
     def __init__(self, export: PlotExport, experiment: str | None, cwd: Path | None = None):
-        super().__init__()
+        super().__init__(cwd)
         self.export = export
-        self.cwd = cwd or Path.cwd()
         self.default_path = str(self.cwd / default_name(experiment, export.title))
         self.figure_format = "svg"
 
@@ -97,17 +99,11 @@ class PlotExportDialog(ModalScreen[PlotExportChoice | None]):
                 yield Button("Cancel", id="plot-export-cancel-button")
                 yield Button("Export (enter)", id="plot-export-button", variant="primary")
 
-    def on_mount(self) -> None:
-        self.query_one("#plot-export-path", Input).focus()
-
     def choice(self) -> PlotExportChoice | None:
         """What the dialog would write now (None when the path is empty)."""
-        text = self.query_one("#plot-export-path", Input).value.strip()
-        if not text:
+        path = self.chosen_path()
+        if path is None:
             return None
-        path = Path(text).expanduser()
-        if not path.is_absolute():
-            path = self.cwd / path
         if path.suffix.lower() != ".csv":
             path = path.with_name(path.name + ".csv") if path.suffix else path.with_suffix(".csv")
         with_figure = self.query_one("#plot-export-figure", Checkbox).value
@@ -136,32 +132,6 @@ class PlotExportDialog(ModalScreen[PlotExportChoice | None]):
     def _changed(self, event: Any) -> None:
         event.stop()
         self._refresh_figure_text()
-
-    @on(Input.Submitted, "#plot-export-path")
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_export()
-
-    @on(Button.Pressed)
-    def _button(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "plot-export-button":
-            self.action_export()
-        else:
-            self.action_cancel()
-
-    def action_export(self) -> None:
-        choice = self.choice()
-        if choice is None:
-            self.notify("give a path to write to", severity="warning")
-            return
-        if choice.path.is_dir():
-            self.notify(f"{choice.path} is a folder; give a file name", severity="warning")
-            return
-        self.dismiss(choice)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 def open_plot_export(pane: Any, cwd: Path | None = None) -> PlotExportDialog | None:

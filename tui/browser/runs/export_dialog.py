@@ -20,10 +20,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
 from metalab.index.export import PARQUET_HINT, export_filename
+from tui.widgets.path_dialog import PathDialog
 
 __all__ = ["ExportChoice", "ExportDialog", "parquet_available"]
 
@@ -44,7 +44,7 @@ class ExportChoice:
     include_data: bool = True
 
 
-class ExportDialog(ModalScreen[ExportChoice | None]):
+class ExportDialog(PathDialog[ExportChoice]):
     """Choose format and path for exporting the runs shown."""
 
     DEFAULT_CSS = """
@@ -74,11 +74,10 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
         cwd: Path | None = None,
         n_selected: int = 0,
     ) -> None:
-        super().__init__()
+        super().__init__(cwd)
         self.experiment_id = experiment_id
         self.n_runs = n_runs
         self.n_selected = n_selected
-        self.cwd = cwd or Path.cwd()
         self.has_parquet = parquet_available()
         self.fmt = "csv"
         self._default_path = self.default_path("csv")
@@ -119,9 +118,6 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
                 yield Button("Cancel", id="export-cancel-button")
                 yield Button("Export (enter)", id="export-button", variant="primary")
 
-    def on_mount(self) -> None:
-        self.query_one("#export-path", Input).focus()
-
     @on(RadioSet.Changed, "#export-format")
     def _format_changed(self, event: RadioSet.Changed) -> None:
         event.stop()
@@ -136,41 +132,12 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
         else:
             path_input.value = str(Path(path_input.value).with_suffix(f".{fmt}"))
 
-    @on(Input.Submitted, "#export-path")
-    def _path_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_export()
-
-    @on(Button.Pressed)
-    def _button(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "export-button":
-            self.action_export()
-        else:
-            self.action_cancel()
-
     def choice(self) -> ExportChoice | None:
         """What the dialog would export now (None when the path is empty)."""
-        text = self.query_one("#export-path", Input).value.strip()
-        if not text:
+        path = self.chosen_path()
+        if path is None:
             return None
-        path = Path(text).expanduser()
-        if not path.is_absolute():
-            path = self.cwd / path
         derived = self.query_one("#export-derived", Checkbox).value
         only = bool(self.n_selected) and self.query_one("#export-selected", Checkbox).value
         data = self.query_one("#export-data", Checkbox).value
         return ExportChoice(self.fmt, path, derived, only, data)
-
-    def action_export(self) -> None:
-        choice = self.choice()
-        if choice is None:
-            self.notify("give a path to write to", severity="warning")
-            return
-        if choice.path.is_dir():
-            self.notify(f"{choice.path} is a folder; give a file name", severity="warning")
-            return
-        self.dismiss(choice)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
