@@ -94,6 +94,8 @@ def read_tail(
             block = fh.read(step)
             buf = block + buf
             found += block.count(b"\n")
+        # whether the bytes read begin a line, or the page filled up inside one
+        at_line_start = pos == 0 or (fh.seek(pos - 1) >= 0 and fh.read(1) == b"\n")
     body = buf[:-1] if ends_with_newline else buf
     # keep the last `lines` lines of the body: cut after the right newline
     cut = len(body)
@@ -103,10 +105,15 @@ def read_tail(
             cut = -1
             break
         cut = nl
+    first_newline = body.find(b"\n")
     if cut >= 0:
         start_in_buf = cut + 1
-    elif pos == 0:
-        start_in_buf = 0  # the whole file is fewer lines than asked for
+    elif at_line_start:
+        start_in_buf = 0  # the whole file (or page) is fewer lines than asked for
+    elif first_newline >= 0:
+        # ``max_bytes`` filled before ``lines`` lines: the line the page began inside is
+        # left whole to the page before
+        start_in_buf = first_newline + 1
     else:
         start_in_buf = _char_boundary(buf, 0)  # one line longer than max_bytes: cut it
     start = pos + start_in_buf

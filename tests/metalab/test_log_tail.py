@@ -50,9 +50,12 @@ def test_the_tail_of_a_200_mb_log_is_read_from_its_end(tmp_path: Path):
     assert path.stat().st_size - page.start == 50 * len(b"line 000\n")
     earlier = read_tail(path, 60, before=page.start)
     assert earlier.end == page.start
-    assert earlier.lines[-50:] == [f"line {i:03d}" for i in range(50)]
+    # the page filled up inside the 200 MB line before them: that line is left whole
+    # to the page before, not cut into this one
+    assert earlier.lines == [f"line {i:03d}" for i in range(50)]
     hole = read_tail(path, 1, before=earlier.start)  # one 200 MB line: a page of it
-    assert len(hole.lines) == 1 and len(hole.lines[0]) == MAX_PAGE_BYTES
+    assert len(hole.lines) == 1 and len(hole.lines[0]) == MAX_PAGE_BYTES - 1  # less "\n"
+    assert set(hole.lines[0]) == {"\x00"}
     assert not hole.at_start
 
 
@@ -71,9 +74,11 @@ def test_binary_garbage_and_one_enormous_line(tmp_path: Path):
     long_line = ("€" * (MAX_PAGE_BYTES // 3 + 10)).encode()  # 3 bytes a character
     path.write_bytes(b"\x00\xff\xfe\xc3\x28 start\n" + long_line + b"\nend\n")
     page = read_tail(path, 5)
-    assert page.lines[-1] == "end"
-    assert set(page.lines[0]) == {"€"}  # cut at a character boundary, not mid-character
-    assert not page.at_start
+    assert page.lines == ["end"]  # the enormous line is left to the page before
+    long = read_tail(path, 5, before=page.start)
+    assert len(long.lines) == 1
+    assert set(long.lines[0]) == {"€"}  # cut at a character boundary, not mid-character
+    assert not long.at_start
     pages = all_pages(path, 5)
     assert pages[0].lines[0] == "\x00\ufffd\ufffd\ufffd( start"
     assert "".join("".join(p.lines) for p in pages).count("€") == MAX_PAGE_BYTES // 3 + 10
@@ -107,3 +112,18 @@ def test_an_empty_log_and_a_missing_one(tmp_path: Path):
         pass
     else:
         raise AssertionError("a missing log must raise FileNotFoundError")
+
+
+def test_a_page_the_byte_limit_fills_starts_at_a_whole_line(tmp_path: Path):
+    # more lines asked for than fit in max_bytes: the page holds fewer, each whole,
+    # and the pages still give back every line, once, in order
+    rng = random.Random(11)
+    for trial in range(100):
+        texts = [f"{i}:" + "y" * rng.randint(0, 30) for i in range(rng.randint(1, 60))]
+        path = tmp_path / f"limited{trial}.log"
+        path.write_text("\n".join(texts) + "\n", encoding="utf-8")
+        limit = rng.randint(40, 200)
+        pages = all_pages(path, 1000, max_bytes=limit)
+        for page in pages:
+            assert all(line in texts for line in page.lines), (trial, page.lines)
+        assert [line for page in pages for line in page.lines] == texts, trial

@@ -114,15 +114,8 @@ def _rest(path: Path, start: int, size: int) -> list[str]:
 
 def _tail_page(path: Path, lines: int, before: int | None = None) -> log_tail.LogPage:
     """The last ``lines`` lines before byte ``before`` (default: the end), at most
-    :data:`LOG_PAGE_BYTES`, starting at a line's start: when the byte limit cut the
-    page before that many lines, its first line may be cut too, so the page is read
-    again with one line fewer (unless that one line is all there is)."""
-    page = log_tail.read_tail(path, lines, before=before, max_bytes=LOG_PAGE_BYTES)
-    if page.start > 0 and 1 < len(page.lines) < lines:
-        page = log_tail.read_tail(
-            path, len(page.lines) - 1, before=before, max_bytes=LOG_PAGE_BYTES
-        )
-    return page
+    :data:`LOG_PAGE_BYTES` of them (a page the limit fills starts at a whole line)."""
+    return log_tail.read_tail(path, lines, before=before, max_bytes=LOG_PAGE_BYTES)
 
 
 def read_log_tail(path: Path, name: str, final: bool) -> LogChunk:
