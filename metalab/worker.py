@@ -122,9 +122,7 @@ def _archive_previous_attempt(store: FileStore, run_id: str) -> None:
         log.unlink(missing_ok=True)
     if not has_results:
         shutil.rmtree(results, ignore_errors=True)
-    if not (has_log or has_results):
-        return
-    n = 1
+    n = 1  # the first attempt number free for both the log and the results folder
     while (
         store.log_path(run_id, f"run.attempt{n}").exists()
         or results.with_name(f"{run_id}.attempt{n}").exists()
@@ -134,9 +132,11 @@ def _archive_previous_attempt(store: FileStore, run_id: str) -> None:
         os.replace(log, store.log_path(run_id, f"run.attempt{n}"))
     if has_results:
         os.replace(results, results.with_name(f"{run_id}.attempt{n}"))
-    # seal every earlier attempt's streams, this one's and any a kill left mid-seal
-    for kept in results.parent.glob(f"{run_id}.attempt*"):
-        for stream in kept.glob("*.jsonl"):
+    # seal every earlier attempt's streams: this one's, and any that a kill left
+    # mid-seal, even when the attempt just before left nothing to keep
+    kept = n if (has_log or has_results) else n - 1
+    for i in range(1, kept + 1):
+        for stream in results.with_name(f"{run_id}.attempt{i}").glob("*.jsonl"):
             try:
                 stepped.seal(stream, stream.with_suffix(".json"), sorted_steps=False)
             except (OSError, ValueError):

@@ -414,3 +414,28 @@ def test_unreadable_record_is_skipped_not_fatal(store):
     (store / "layout_0.1" / "runs" / "garbage.json").write_text("{not json")
     results = metalab.load_results(store / "layout_0.1")
     assert len(results) == 2
+
+
+def test_a_rerun_seals_an_earlier_attempts_stream_left_by_a_kill_mid_seal(store):
+    # attempt 1 was kept apart and killed while its stream was being sealed; attempt 2
+    # was killed before it wrote anything; the run's next attempt seals attempt 1's curve
+    @metalab.operation
+    def steady(capture):
+        capture.metric("loss", 0.25, step=0)
+
+    exp = metalab.Experiment("sealing", "1", {}, steady, metalab.grid(), metalab.seeds(0))
+    (run,) = metalab.run(exp, store=store).result()
+    layout = FileStore(run.store.root).layout
+    kept = layout.results_dir(run.run_id).with_name(f"{run.run_id}.attempt1")
+    kept.mkdir()
+    (kept / "loss.jsonl").write_text("[[0,1.0],[1,0.5]]\n[[2,0.25]]\n", encoding="utf-8")
+    record = layout.runs_dir / f"{run.run_id}.json"
+    record.write_text(record.read_text().replace('"success"', '"running"'), encoding="utf-8")
+    shutil.rmtree(layout.results_dir(run.run_id))
+    run.store.log_path(run.run_id).unlink()
+
+    (again,) = metalab.run(exp, store=store).result()
+    assert again.status == "success"
+    assert not (kept / "loss.jsonl").exists()
+    assert json.loads((kept / "loss.json").read_text())["data"] == [[0, 1.0], [1, 0.5],
+                                                                    [2, 0.25]]  # fmt: skip
