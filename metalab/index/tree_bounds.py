@@ -1,19 +1,16 @@
-"""Staying inside a results tree: whether a path, symlinks resolved, lies within it.
+"""Staying inside a results tree, as the index and the browser say it.
 
-Why it exists: a tree may be damaged or hostile. A symlink in ``runs/``, ``logs/`` or
-``artifacts/`` may point at ``/etc/passwd`` or at another user's files, and an artifact
-descriptor may record a uri far outside the tree. The browser shows what is in the
-tree and nothing else, so every read of a tree's file that could lead out of it asks
-:func:`inside_tree` first; this is the one place that answers. Reading the tree itself
-through a symlinked path (``~/results`` -> ``/data/results``) is fine: the boundary is
-the tree's real path.
+The browser shows what is in the tree and nothing else, so every read of a tree's
+file that could lead out of it asks :func:`inside_tree` first (the one test, in
+:mod:`metalab.store.bounds`, which the store's own reads use too). Here are the words
+for what was skipped, and the error a refused read raises.
 
 No textual here: this is the browser's data layer.
 """
 
 from __future__ import annotations
 
-import os
+from metalab.store.bounds import inside_tree, real_path
 
 __all__ = ["OUTSIDE_TREE", "SYMLINK_OUT", "OutsideTree", "inside_tree", "real_path"]
 
@@ -25,16 +22,3 @@ SYMLINK_OUT = "a symlink out of the results tree: not read"
 
 class OutsideTree(PermissionError):
     """A file of a results tree that resolves outside the tree: it is not read."""
-
-
-def real_path(path: str | os.PathLike[str]) -> str:
-    """``path`` with every symlink resolved (a loop is left as far as it resolves)."""
-    return os.path.realpath(path)
-
-
-def inside_tree(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> bool:
-    """Whether ``path``, symlinks followed, is ``root`` or lies under it (``root`` is
-    resolved too, so it may itself be reached through a symlink)."""
-    top = real_path(root)
-    real = real_path(path)
-    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)

@@ -34,6 +34,7 @@ import orjson
 from metalab import artifacts as _artifacts
 from metalab.errors import OutsideTreeError, StoreError
 from metalab.store import atomic, log_tail, stepped
+from metalab.store.bounds import inside_tree
 from metalab.store.layout import META_FILE, TreeLayout, decode_name, safe_experiment_id
 from metalab.store.lock import ExperimentLock
 from metalab.types import ArtifactDescriptor, RunRecord
@@ -75,12 +76,7 @@ class FileStore:
 
     def contains(self, path: str | os.PathLike[str]) -> bool:
         """Whether ``path``, symlinks followed, is inside this experiment's folder."""
-        try:
-            real = Path(path).resolve()
-        except (OSError, RuntimeError):  # a symlink loop
-            return False
-        root = self.real_root
-        return real == root or root in real.parents
+        return inside_tree(self.real_root, path)
 
     def checked(self, path: Path) -> Path:
         """``path`` itself, when it stays inside the tree; else OutsideTreeError."""
