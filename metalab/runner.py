@@ -35,6 +35,7 @@ from metalab.runtime import CancellationToken
 from metalab.store.filestore import FileStore, open_store
 from metalab.store.full_disk import full_disk_message
 from metalab.store.lock import ExperimentLock
+from metalab.termination import sigterm_cancels
 from metalab.types import RunRecord, Status
 from metalab.worker import RunPayload, SweepContext, cancelled_record
 
@@ -301,23 +302,24 @@ class SweepHandle:
         self.executor.cancel()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until every run has ended; False on timeout."""
-        return self._done.wait(timeout)
+        """Block until every run has ended; False on timeout.
+
+        Ctrl-C or SIGTERM while waiting cancels the sweep cleanly, then propagates (see
+        :meth:`result`).
+        """
+        return self._wait_cancelling(timeout)
 
     def result(self, timeout: float | None = None) -> Results:
         """Wait for the sweep and return its runs: executed ones in order, then skipped ones.
 
-        A KeyboardInterrupt while waiting cancels the sweep cleanly, then propagates.
+        A KeyboardInterrupt while waiting cancels the sweep cleanly, then propagates; so
+        does SIGTERM (a batch system's walltime, ``kill``), after which the process ends
+        by SIGTERM as it would have (:mod:`metalab.termination`).
         """
         if self._results is not None:
             return self._results
-        try:
-            if not self._done.wait(timeout):
-                raise TimeoutError(f"sweep {self.job_id} did not finish within {timeout} s")
-        except KeyboardInterrupt:
-            self.cancel()
-            self._done.wait()
-            raise
+        if not self._wait_cancelling(timeout):
+            raise TimeoutError(f"sweep {self.job_id} did not finish within {timeout} s")
         records: list[RunRecord] = []
         for payload in self._payloads:
             record = self.store.get_run_record(payload.run_id)
@@ -326,6 +328,15 @@ class SweepHandle:
         records.extend(self._skipped)
         self._results = Results(self.store, records)
         return self._results
+
+    def _wait_cancelling(self, timeout: float | None) -> bool:
+        with sigterm_cancels():
+            try:
+                return self._done.wait(timeout)
+            except KeyboardInterrupt:
+                self.cancel()
+                self._done.wait()
+                raise
 
     def set_event_callback(self, callback: EventCallback) -> None:
         self._bus.subscribe(callback)

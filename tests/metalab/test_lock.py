@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -265,3 +268,68 @@ def test_readers_take_no_lock_and_write_nothing(store):
             assert f"x={run.params['x']}" in run.log
             run.stepped("loss")
         assert snapshot(folder) == before
+
+
+SCRIPT = """\
+import sys, time
+from pathlib import Path
+import metalab
+
+@metalab.operation
+def op(params, capture):
+    if params["x"] == 0:
+        return  # finishes at once
+    Path(sys.argv[2], "started").touch()
+    for step in range(100_000):  # until the sweep is cancelled (at a metric call)
+        capture.metric("loss", 1.0, step=step)
+        time.sleep(0.01)
+
+exp = metalab.Experiment("locked", "1", {}, op, metalab.grid(x=[0, 1]), metalab.seeds(0))
+handle = metalab.run(exp, store=sys.argv[1], executor=metalab.ThreadExecutor(1))
+handle.result()
+"""
+
+
+@pytest.mark.parametrize("wait", ["result", "wait"])
+def test_sigterm_while_a_script_waits_cancels_the_sweep_and_gives_the_lock_back(
+    tmp_path, wait
+):
+    # a batch system's walltime: the script ends by SIGTERM, as it would have, but its
+    # run in flight is recorded cancelled and the lock is gone, so the next launch
+    # resumes without taking over a stale lock
+    store = tmp_path / "store"
+    script = tmp_path / "sweep.py"
+    script.write_text(SCRIPT.replace("handle.result()", f"handle.{wait}()"), encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script), str(store), str(tmp_path)],
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "started").exists():
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the long run never started"
+            time.sleep(0.02)
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == -signal.SIGTERM
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert not (folder_of(store) / LOCK_FILE).exists()
+    results = metalab.load_results(folder_of(store))
+    assert sorted(r.status for r in results) == ["cancelled", "success"]
+    cancelled = next(r for r in results if r.status == "cancelled")
+    assert cancelled.data("loss")  # its curve so far is kept
+
+
+def test_a_sigterm_handler_of_the_callers_own_is_left_alone(store):
+    seen = []
+    previous = signal.signal(signal.SIGTERM, lambda *_: seen.append("theirs"))
+    try:
+        handle = metalab.run(experiment(), store=store)
+        handle.result()
+        assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.05)
+        assert seen == ["theirs"]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
