@@ -86,6 +86,10 @@ def plan_runs(experiment: Experiment) -> list[RunPayload]:
     payloads: list[RunPayload] = []
     seen: set[str] = set()
     seed_list = list(experiment.seeds)
+    seed_fps = [  # once per replicate, not once per run
+        fingerprint({"root_seed": b.root_seed, "replicate_index": b.replicate_index})
+        for b in seed_list
+    ]
     resolver = experiment.param_resolver
     for case in iter_cases(experiment.params):
         params = case.params
@@ -93,10 +97,7 @@ def plan_runs(experiment: Experiment) -> list[RunPayload]:
             resolve = getattr(resolver, "resolve", resolver)
             params = resolve({}, params)
         params_fp = fingerprint(params, "params")
-        for bundle in seed_list:
-            seed_fp = fingerprint(
-                {"root_seed": bundle.root_seed, "replicate_index": bundle.replicate_index}
-            )
+        for bundle, seed_fp in zip(seed_list, seed_fps, strict=True):
             run_id = fingerprint(
                 {
                     "experiment_id": experiment.experiment_id,
