@@ -213,6 +213,11 @@ class DaskExecutor:
                 f"DaskExecutor(start_method=...) must be 'forkserver', 'spawn' or 'fork', "
                 f"got {start_method!r}"
             )
+        if start_method == "forkserver" and not forkserver_available():
+            raise ExecutorError(
+                "DaskExecutor(start_method='forkserver'): this platform has no forkserver; "
+                "use start_method='spawn'"
+            )
         if not given and start_method == "forkserver" and find_spec("distributed"):
             warm_forkserver()  # imports Dask there while this process imports it here
         require_dask()
