@@ -109,3 +109,50 @@ def summary_line(stdout: str, name: str = "demo") -> str:
     lines = [line for line in stdout.splitlines() if line.startswith(f"{name}: ")]
     assert len(lines) == 1, stdout
     return lines[0]
+
+
+def experiment_toml(
+    name: str = "demo",
+    operation: str = "ops:op",
+    grid: str = "n = [1, 2, 3]",
+    *,
+    workers: int | None = 1,
+    executor: str = "",
+    context: str = "",
+    extra: str = "",
+) -> str:
+    """One ``[[experiment]]`` table: ``executor`` holds more lines of its executor
+    table (``kind = "dask"``, ``address = ...``); ``workers=None`` leaves the count out;
+    ``extra`` goes after the operation."""
+    lines = ([f"workers = {workers}"] if workers is not None else []) + (
+        [executor] if executor else []
+    )
+    executor_table = "\n".join(lines)
+    return f"""\
+[[experiment]]
+name = "{name}"
+version = "1"
+operation = "{operation}"
+{extra}
+[experiment.grid]
+{grid}
+
+[experiment.seeds]
+base = 0
+
+[experiment.executor]
+{executor_table}
+
+[experiment.context]
+{context}
+
+[experiment.display]
+metric = "loss"
+"""
+
+
+def write_experiments(folder: Path, *experiments: str, name: str = "experiments.toml") -> Path:
+    """An experiment file of these tables in ``folder``."""
+    path = folder / name
+    path.write_text("\n".join(experiments), encoding="utf-8")
+    return path

@@ -16,7 +16,15 @@ from typing import Any
 
 import numpy as np
 import pytest
-from support.cli_process import environment, limited_command, poll, run_cli, start_cli
+from support.cli_process import (
+    environment,
+    experiment_toml,
+    limited_command,
+    poll,
+    run_cli,
+    start_cli,
+)
+from support.cli_process import write_experiments as write
 from support.lock_holder import lock_held
 from support.read_only import READ_ONLY_MOUNT, read_only_folder
 
@@ -80,24 +88,7 @@ def heavy(params, capture):
 
 
 def toml(operation: str, grid: str, workers: int = 1) -> str:
-    return f"""\
-[[experiment]]
-name = "demo"
-version = "1"
-operation = "ops:{operation}"
-
-[experiment.grid]
-{grid}
-
-[experiment.seeds]
-base = 0
-
-[experiment.executor]
-workers = {workers}
-
-[experiment.display]
-metric = "loss"
-"""
+    return experiment_toml(operation=f"ops:{operation}", grid=grid, workers=workers)
 
 
 @pytest.fixture
@@ -105,12 +96,6 @@ def project(tmp_path: Path) -> Path:
     folder = tmp_path.resolve()
     (folder / "ops.py").write_text(OPS, encoding="utf-8")
     return folder
-
-
-def write(project: Path, text: str) -> Path:
-    path = project / "experiments.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def calls(project: Path) -> list[str]:

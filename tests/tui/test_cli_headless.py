@@ -28,8 +28,14 @@ from support.cli_process import (
     statuses,
     summary_line,
 )
+from support.cli_process import (
+    experiment_toml as experiment,
+)
 from support.cli_process import run_cli as cli
 from support.cli_process import start_cli as start
+from support.cli_process import (
+    write_experiments as write,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -110,51 +116,12 @@ def plain(params, capture):
 '''
 
 
-def experiment(
-    name: str = "demo",
-    operation: str = "ops:op",
-    grid: str = "n = [1, 2, 3]",
-    *,
-    workers: int = 1,
-    context: str = "",
-    extra: str = "",
-) -> str:
-    """One ``[[experiment]]`` table."""
-    return f"""\
-[[experiment]]
-name = "{name}"
-version = "1"
-operation = "{operation}"
-{extra}
-[experiment.grid]
-{grid}
-
-[experiment.seeds]
-base = 0
-
-[experiment.executor]
-workers = {workers}
-
-[experiment.context]
-{context}
-
-[experiment.display]
-metric = "loss"
-"""
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A folder holding ``ops.py``; tests add the experiment file."""
     folder = tmp_path.resolve()  # the paths metalab-tui prints are resolved
     (folder / "ops.py").write_text(OPS, encoding="utf-8")
     return folder
-
-
-def write(folder: Path, *experiments: str, name: str = "experiments.toml") -> Path:
-    path = folder / name
-    path.write_text("\n".join(experiments), encoding="utf-8")
-    return path
 
 
 def no_traceback(result: subprocess.CompletedProcess) -> None:

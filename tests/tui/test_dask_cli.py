@@ -13,9 +13,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from support.cli_process import calls, poll, statuses, summary_line
+from support.cli_process import calls, experiment_toml, poll, statuses, summary_line
 from support.cli_process import run_cli as cli
 from support.cli_process import start_cli as start
+from support.cli_process import write_experiments as write
 from support.dask_procs import start_scheduler, start_workers, wait_for_workers
 
 OPS = '''\
@@ -71,25 +72,8 @@ def scheduler(tmp_path_factory):
 
 def dask_experiment(executor: str, operation: str = "ops:op", grid: str = "n = [1, 2, 3]",
                     context: str = "") -> str:  # fmt: skip
-    return f"""\
-[[experiment]]
-name = "demo"
-version = "1"
-operation = "{operation}"
-
-[experiment.grid]
-{grid}
-
-[experiment.seeds]
-base = 0
-
-[experiment.context]
-{context}
-
-[experiment.executor]
-kind = "dask"
-{executor}
-"""
+    return experiment_toml(operation=operation, grid=grid, context=context, workers=None,
+                           executor=f'kind = "dask"\n{executor}')  # fmt: skip
 
 
 @pytest.fixture
@@ -97,12 +81,6 @@ def project(tmp_path: Path) -> Path:
     folder = tmp_path.resolve()
     (folder / "ops.py").write_text(OPS, encoding="utf-8")
     return folder
-
-
-def write(folder: Path, text: str) -> Path:
-    path = folder / "experiments.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def test_no_ui_runs_a_dask_sweep_with_its_exit_code_and_junit_report(project, scheduler):
