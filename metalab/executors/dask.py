@@ -69,7 +69,7 @@ log = logging.getLogger("metalab.dask")
 
 INSTALL_HINT = "pip install 'metalab[dask]' (or, in a checkout, uv sync --extra dask)"
 
-CLUSTER_POLL = 1.0
+CLUSTER_POLL = 0.5
 """Seconds between looks at the cluster's state while a sweep runs."""
 
 DRAIN_TIMEOUT = 15.0
@@ -368,7 +368,12 @@ class DaskExecutor:
         workers = _workers(client)
         with self._lock:
             runs = dict(self._where)
+        spec = self._spec
+        # busy: running one of this sweep's runs, as its events said, or holding one of
+        # its tasks, as the scheduler says (runs shorter than a poll come and go unseen)
         busy = {w for w in runs.values() if w in workers}
+        if spec is not None:
+            busy |= {w for w in _holding(client, spec.sweep_id) if w in workers}
         pending = running = None
         jobs = _jobs(self._cluster, workers)
         if jobs is not None:
@@ -718,6 +723,16 @@ def _workers(client: Any) -> dict[str, dict[str, Any]]:
     except TypeError:  # a distributed from before n_workers: it lists them all
         info = client.scheduler_info()
     return dict(info.get("workers", {}))
+
+
+def _holding(client: Any, sweep_id: str) -> set[str]:
+    """The workers the scheduler has given one of the sweep's tasks to (running it or
+    next in line); empty when the scheduler cannot say."""
+    try:
+        processing = client.processing()
+    except Exception:  # noqa: BLE001 - a display's figure: never worth failing a sweep
+        return set()
+    return {str(w) for w, keys in processing.items() if any(sweep_id in str(k) for k in keys)}
 
 
 def _jobs(cluster: Any, workers: dict[str, dict[str, Any]]) -> tuple[int, int] | None:

@@ -16,7 +16,7 @@ from tui.live.app import MetalabApp
 from tui.live.cluster_view import ClusterView
 from tui.live.dashboard import DashboardScreen
 from tui.live.log_pane import LogPane
-from tui.live.run_columns import fit_columns, short_address, worker_text, worker_width
+from tui.live.run_columns import fit_columns, worker_label, worker_text
 from tui.live.runs_table import RunsTable
 from tui.live.session import SweepSession
 from tui.options import RunOptions
@@ -84,30 +84,31 @@ def test_a_dask_sweep_in_the_dashboards_session_shows_its_cluster(sweep_files: F
 def test_a_runs_worker_cell_says_where_it_runs_and_whether_its_worker_died() -> None:
     running = RunState("r1", status="running", worker=A)
     assert worker_text(running) == "127.0.0.1:40001"
+    assert worker_text(running, one_host=True) == ":40001"  # a LocalCluster: the port says it
     lost = RunState("r2", status="running", worker=B, lost_worker=B)
     assert lost.waiting_after_loss and worker_text(lost) == "lost 127.0.0.1:40002"
     retried = RunState("r3", status="running", worker=A, attempt=2, lost_worker=B)
     assert not retried.waiting_after_loss and worker_text(retried) == "127.0.0.1:40001 try 2"
     failed = RunState("r4", status="failed", worker=B, lost_worker=B)
-    assert worker_text(failed) == "lost 127.0.0.1:40002"  # no worker took it up again
+    assert worker_text(failed, one_host=True) == "lost :40002"  # no worker took it up again
     assert worker_text(RunState("r5")) == ""  # not started
-    assert worker_width([A, B]) == len("127.0.0.1:40001 try 9")
-    assert worker_width([]) == 0  # not on a cluster: no column
+    assert worker_label("tls://node7.cluster:8786") == "node7.cluster:8786"
 
 
-def test_the_worker_column_goes_after_time_when_the_pane_is_narrow() -> None:
+def test_the_worker_column_gives_way_only_to_the_parameters_and_the_metric() -> None:
     def keys(available: int, width: int) -> list[str]:
-        columns, _ = fit_columns(["lr"], "loss", available, text_width=9, worker_width=width)
+        columns, _ = fit_columns(["lr", "batch"], "loss", available, text_width=9,
+                                 worker_width=width)  # fmt: skip
         return [c.key for c in columns]
 
     assert "worker" not in keys(500, 0)  # a sweep on threads has no worker column
-    every = keys(500, worker_width([A]))
-    assert every == ["run", "p:lr", "rep", "status", "progress", "metric", "worker", "time"]
-    steps = [keys(width, worker_width([A])) for width in range(140, 30, -1)]
-    gone = [
-        next(k for k in a if k not in b) for a, b in zip(steps, steps[1:], strict=False) if a != b
-    ]
-    assert gone[:2] == ["time", "worker"]
+    every = keys(500, len(":40001"))
+    assert every == ["run", "p:lr", "p:batch", "rep", "status", "progress", "metric",
+                     "worker", "time"]  # fmt: skip
+    steps = [keys(width, len(":40001")) for width in range(140, 30, -1)]
+    gone = [next(k for k in a if k not in b) for a, b in zip(steps, steps[1:], strict=False)
+            if a != b]  # fmt: skip
+    assert gone == ["time", "rep", "worker", "p:batch", "p:lr", "metric"]
 
 
 def test_the_tracker_follows_attempts_and_lost_workers() -> None:
@@ -147,19 +148,26 @@ async def test_the_runs_table_shows_each_runs_worker_in_red_when_it_died() -> No
         table.set_runs(states, now=0.0)
         await pilot.pause()
         assert "worker" not in table.shown_columns  # until the sweep is seen on a cluster
-        table.show_workers(worker_width([A, B]))
+        table.show_workers([A, "tcp://10.0.0.9:40003"])  # workers on two hosts
         await pilot.pause()
         assert "worker" in table.shown_columns
-        lines = {table.render_line(y).text[1:9]: table.render_line(y) for y in range(1, 4)}
-        cells = {
-            run: [(seg.text.strip(), seg.style) for seg in strip if "127.0.0.1" in seg.text]
-            for run, strip in lines.items()
-        }
-        assert cells["aaaaaaaa"][0][0] == "127.0.0.1:40001"
-        text, style = cells["bbbbbbbb"][0]
+
+        def cells() -> dict[str, tuple[str, Any]]:
+            lines = {table.render_line(y).text[1:9]: table.render_line(y) for y in range(1, 4)}
+            return {
+                run: next((seg.text.strip(), seg.style) for seg in strip if ":4000" in seg.text)
+                for run, strip in lines.items()
+            }
+
+        assert cells()["aaaaaaaa"][0] == "127.0.0.1:40001"
+        text, style = cells()["bbbbbbbb"]
         assert text == "lost 127.0.0.1:40002" and style.color.name == "red"
-        text, style = cells["cccccccc"][0]
+        text, style = cells()["cccccccc"]
         assert text == "127.0.0.1:40001 try 2" and style.color.name == "yellow"
+        table.show_workers([A, B])  # all on one host: the port names a worker
+        await pilot.pause()
+        assert [text for text, _ in cells().values()] == [":40001", "lost :40002",
+                                                          ":40001 try 2"]  # fmt: skip
 
 
 async def test_a_worker_killed_mid_run_shows_on_the_runs_row_and_in_its_log(
@@ -201,10 +209,11 @@ async def test_a_worker_killed_mid_run_shows_on_the_runs_row_and_in_its_log(
             survivor = next(a for a in workers if a != victim)
             assert runs[held].status == "success"
             assert runs[held].lost_worker == victim
-            assert table.cell(held, "worker") == f"{short_address(survivor)} try 2"
+            port = survivor.rpartition(":")[2]
+            assert table.cell(held, "worker") == f":{port} try 2"  # both on 127.0.0.1
             assert "worker" in table.shown_columns
             row = table.render_line(1 + table.row_of(held)).text
-            assert f"{short_address(survivor)} try 2" in row
+            assert f":{port} try 2" in row
             # the log pane: the selected run's log names the worker that died
             table.focus()
             table.move_cursor(row=table.row_of(held))

@@ -30,7 +30,6 @@ from textual.worker import Worker, WorkerState
 
 from metalab.errors import MetalabError
 from tui.live.log_pane import LogPane
-from tui.live.run_columns import worker_width
 from tui.live.runs_table import RunsTable
 from tui.live.session import SweepSession
 from tui.live.sweep_header import SweepHeader
@@ -184,7 +183,7 @@ class DashboardScreen(Screen[int]):
         elif changed:
             table.sync([runs[r] for r in changed if r in runs], clock)
         if session.cluster.seen:
-            table.show_workers(worker_width(session.cluster.ever))
+            table.show_workers(session.cluster.ever)
         if force or now - self._last_full >= 1.0:  # elapsed times tick once a second
             self._last_full = now
             table.tick(clock)
@@ -273,7 +272,8 @@ class DashboardScreen(Screen[int]):
             lines, total = [*lines, *error], total + len(error)
         params = " ".join(f"{k}={v}" for k, v in self.session.params_of(rid).items())
         title = f"log · {rid[:8]} {params}"
-        worker = self.session.cluster.worker_of(rid) or (state.worker if state else None)
+        # the run's own events say where it is now; the cluster's last poll may be older
+        worker = (state.worker if state else None) or self.session.cluster.worker_of(rid)
         if worker and self.session.cluster.seen:  # on a cluster, say which worker
             title += f" · on {worker}"
         self.query_one(LogPane).show(rid, lines, title=title, total=total)

@@ -7,10 +7,10 @@ fixed order of priority, least useful first, and the progress bar shrinks, so th
 numbers that are shown are shown whole:
 
 1. ``time``;
-2. ``worker`` (on a Dask cluster only; the log pane's title names the selected run's);
-3. parameters after the third, from the last;
-4. ``rep``;
-5. the progress bar shrinks to a few cells;
+2. parameters after the third, from the last;
+3. ``rep``;
+4. the progress bar shrinks to a few cells;
+5. ``worker`` (on a Dask cluster only; the log pane's title names the selected run's);
 6. the second and third parameters;
 7. the progress bar goes (its ``n/total`` text stays);
 8. the first parameter (the log pane's title names the selected run's parameters);
@@ -33,9 +33,8 @@ __all__ = [
     "fit_columns",
     "progress_text",
     "progress_text_width",
-    "short_address",
+    "worker_label",
     "worker_text",
-    "worker_width",
 ]
 
 BAR_WIDTH = 12
@@ -57,9 +56,6 @@ UNKNOWN_TOTAL_WIDTH = len("step 99999")
 
 WORKER_MAX_WIDTH = 30
 """The worker column is never wider than this (a long host name is cut with ``…``)."""
-
-RETRY_SUFFIX = " try {n}"
-LOST_PREFIX = "lost "
 
 KEPT_PARAMS = 3
 """Parameters kept after ``rep`` has gone; the rest go before it."""
@@ -111,32 +107,27 @@ def progress_text_width(states: Iterable[RunState]) -> int:
     return widest
 
 
-def short_address(address: str) -> str:
-    """A worker's address without its protocol: ``tcp://10.0.0.5:40123`` -> ``10.0.0.5:40123``."""
-    return address.partition("://")[2] or address
+def worker_label(address: str, one_host: bool = False) -> str:
+    """A worker as its cell names it: ``10.0.0.5:40123`` (the protocol dropped), or
+    just ``:40123`` when every worker of the sweep is on one host (a LocalCluster)."""
+    bare = address.partition("://")[2] or address
+    if one_host and ":" in bare:
+        return ":" + bare.rpartition(":")[2]
+    return bare
 
 
-def worker_text(state: RunState) -> str:
+def worker_text(state: RunState, one_host: bool = False) -> str:
     """Where a run is on a cluster: ``10.0.0.5:40123``; ``lost 10.0.0.5:40123`` when that
     worker died and no other has taken the run up yet (or none will: it failed); and
     ``10.0.0.7:40555 try 2`` for a run started again after its worker died."""
     if not state.worker:
         return ""
-    address = short_address(state.worker)
+    label = worker_label(state.worker, one_host)
     if state.waiting_after_loss:
-        return LOST_PREFIX + address
+        return f"lost {label}"
     if state.attempt > 1:
-        return address + RETRY_SUFFIX.format(n=state.attempt)
-    return address
-
-
-def worker_width(addresses: Iterable[str]) -> int:
-    """Room for any of these workers' cell texts, retries and losses included; 0 (no
-    column) when there are none."""
-    widest = max((len(short_address(a)) for a in addresses), default=0)
-    if not widest:
-        return 0
-    return min(WORKER_MAX_WIDTH, widest + len(RETRY_SUFFIX.format(n=9)))
+        return f"{label} try {state.attempt}"
+    return label
 
 
 def param_width(key: str, values: Iterable[object] | None) -> int:
@@ -157,7 +148,7 @@ def fit_columns(
 ) -> tuple[list[LiveColumn], int]:
     """The columns to show in ``available`` cells, and the progress bar's width.
 
-    ``worker_width``: the worker column's width (see :func:`worker_width`), or 0 for a
+    ``worker_width``: the widest worker cell (see :func:`worker_text`), or 0 for a
     sweep that is not on a cluster, which has no such column. Columns are dropped (and
     the bar shrunk) in the order the module docstring gives until the rest fit; if even
     ``run``, ``status`` and the progress text do not fit, they are returned anyway (the
@@ -179,7 +170,8 @@ def fit_columns(
         "time": LiveColumn("time", "time", TIME_WIDTH, "right"),
     }
     if worker_width:
-        shown["worker"] = LiveColumn("worker", "worker", max(len("worker"), worker_width))
+        width = min(WORKER_MAX_WIDTH, max(len("worker"), worker_width))
+        shown["worker"] = LiveColumn("worker", "worker", width)
     bar = BAR_WIDTH
 
     def total() -> int:
@@ -189,10 +181,10 @@ def fit_columns(
     keys = [c.key for c in params]
     steps: list[str | int] = [
         "time",
-        "worker",
         *reversed(keys[KEPT_PARAMS:]),
         "rep",
         SHORT_BAR_WIDTH,
+        "worker",
         *reversed(keys[1:KEPT_PARAMS]),
         0,
         *keys[:1],

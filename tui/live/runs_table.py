@@ -104,6 +104,8 @@ class RunsTable(VirtualGrid):
         self._bar_width = BAR_WIDTH
         self._shown: list[LiveColumn] = []
         self._fitted_to: tuple[int, int, int] | None = None
+        self._on_cluster = False
+        self._one_host = False
         self._worker_width = 0
 
     # -- the runs ------------------------------------------------------------------------------
@@ -115,6 +117,7 @@ class RunsTable(VirtualGrid):
         self._index = {state.run_id: i for i, state in enumerate(self.states)}
         self._now = now
         self._text_width = progress_text_width(self.states)
+        self._worker_width = self._widest_worker(self.states) if self._on_cluster else 0
         row = self._index.get(selected, 0) if selected is not None else 0
         self._fit(force=True, cursor_row=row)
 
@@ -132,7 +135,13 @@ class RunsTable(VirtualGrid):
                 rows.append(row)
         if new:
             self.set_runs([*self.states, *new], now)
-        elif rows:
+            return
+        if self._on_cluster:  # a retry or a loss may widen the worker column
+            widest = self._widest_worker(self.states[r] for r in rows)
+            if widest > self._worker_width:
+                self._worker_width = widest
+                self._fit()
+        if rows:
             self.refresh_rows(rows)
 
     def tick(self, now: float) -> None:
@@ -141,12 +150,20 @@ class RunsTable(VirtualGrid):
         shown = self.visible_rows
         self.refresh_rows(r for r in shown if self.states[r].status == "running")
 
-    def show_workers(self, width: int) -> None:
-        """The sweep runs on a cluster: give each run's worker a column this wide (it
-        only ever widens, as workers join)."""
-        if width > self._worker_width:
-            self._worker_width = width
-            self._fit()
+    def show_workers(self, addresses: Iterable[str]) -> None:
+        """The sweep runs on a cluster of these workers (every one seen so far): give
+        each run's worker a column, as wide as its widest cell, which names workers by
+        port alone while they all share one host."""
+        hosts = {a.partition("://")[2].rpartition(":")[0] or a for a in addresses}
+        one_host = len(hosts) == 1
+        if self._on_cluster and one_host == self._one_host:
+            return
+        self._on_cluster, self._one_host = True, one_host
+        self._worker_width = self._widest_worker(self.states)
+        self._fit(force=True)
+
+    def _widest_worker(self, states: Iterable[RunState]) -> int:
+        return max((len(worker_text(s, self._one_host)) for s in states), default=0)
 
     @property
     def run_ids(self) -> list[str]:
@@ -197,7 +214,7 @@ class RunsTable(VirtualGrid):
         if key == "time":
             return format_duration(state.elapsed(self._now)) if state.started is not None else ""
         if key == "worker":
-            return worker_text(state)
+            return worker_text(state, self._one_host)
         raise KeyError(key)
 
     def _cells(self, row: int) -> list[Cell]:

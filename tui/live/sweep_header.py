@@ -26,14 +26,18 @@ class SweepHeader(Static):
     def show(self, title: str, tracker: SweepTracker, state: str, note: str = "") -> None:
         c = tracker.counts()
         total = c["total"] or 1
-        width = 30 if self.size.width >= 100 else 12  # a short bar leaves room for the note
+        wide = self.size.width >= 100
+        width = 30 if wide else 12  # a short bar leaves room for the note
         done_w = int(width * c["done"] / total)
-        text = Text()
+        # one line each, cut rather than wrapped: a wrapped first line would push the
+        # bar and the note (the cluster, the results folder) out of the header's 2 rows
+        text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"{title}  ", style="bold")
         text.append(f"{c['done']}/{c['total']} done", style="bold")
         text.append(f" · {c['running']} running")
         text.append(f" · {c['failed']} failed", style="red" if c["failed"] else "")
-        text.append(f" · {c['skipped']} skipped")
+        if wide or c["skipped"]:  # narrow: the count of resumed runs only when there are
+            text.append(f" · {c['skipped']} skipped")
         if c["cancelled"]:
             text.append(f" · {c['cancelled']} cancelled", style="yellow")
         text.append(f"   elapsed {format_duration(tracker.elapsed())}")
