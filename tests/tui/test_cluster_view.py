@@ -3,6 +3,7 @@ on, and a worker lost mid-run, in the run's log and on its row."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from textual.app import App, ComposeResult
 from metalab.events import Event, EventKind
 from metalab.progress import RunState, SweepTracker
 from metalab.runner import plan_runs
+from tui.headless.runner import LinePrinter
 from tui.live.app import MetalabApp
 from tui.live.cluster_view import ClusterView
 from tui.live.dashboard import DashboardScreen
@@ -227,3 +229,18 @@ async def test_a_worker_killed_mid_run_shows_on_the_runs_row_and_in_its_log(
         for worker in workers.values():
             worker.kill()
         scheduler.kill()
+
+
+def test_the_headless_lines_say_when_a_run_is_run_again_after_its_worker_died(
+    sweep_files: Files,
+) -> None:
+    (spec,) = sweep_files.load(sweep_files.write((0.1,)))
+    out = io.StringIO()
+    printer = LinePrinter(spec, SweepTracker(1), out, as_json=False, every=3600)
+    printer(Event(EventKind.RUN_STARTED, "0123456789abcdef", {"params": {"lr": 0.1}, "worker": B}))
+    assert out.getvalue() == ""  # a first attempt is not news
+    again = {"params": {"lr": 0.1}, "worker": A, "attempt": 2, "lost_worker": B}
+    printer(Event(EventKind.RUN_STARTED, "0123456789abcdef", again))
+    assert out.getvalue().splitlines() == [
+        f"RETRY 0123456789ab lr=0.1: worker {B} was lost; attempt 2 on {A}"
+    ]

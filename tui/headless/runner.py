@@ -63,6 +63,11 @@ class LinePrinter:
             if event.kind is EventKind.RUN_FAILED and state is not None:
                 self._write(f"FAIL {state.run_id[:12]} {_params(state.params)}: "
                             f"{state.error_type or 'Error'}: {state.error}")  # fmt: skip
+            elif event.kind is EventKind.RUN_STARTED and state is not None and state.attempt > 1:
+                lost = event.payload.get("lost_worker")
+                why = f"worker {lost} was lost; " if lost else ""
+                self._write(f"RETRY {state.run_id[:12]} {_params(state.params)}: {why}"
+                            f"attempt {state.attempt} on {state.worker}")  # fmt: skip
             now = time.monotonic()
             if now - self._last >= self.every:
                 self._last = now
