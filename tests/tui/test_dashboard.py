@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.app import App, ComposeResult
 from textual.message import Message
 
 import metalab
@@ -382,3 +383,24 @@ async def test_log_pane_follows_a_run_past_the_lines_kept(sweep_files: Files, wa
         numbers = [int(line.rsplit(" ", 1)[-1]) for line in lines if "filler line" in line]
         assert numbers == list(range(numbers[0], LOG_LINES_KEPT + 100))
         assert len(lines) >= LOG_LINES_KEPT + 1
+
+
+async def test_a_log_that_outran_the_pane_starts_again_saying_what_came_before() -> None:
+    class OneLog(App[None]):
+        def compose(self) -> ComposeResult:
+            yield LogPane()
+
+    app = OneLog()
+    async with app.run_test() as pilot:
+        log = app.query_one(LogPane)
+        every = [f"line {i}" for i in range(2102)]
+        log.show("r1", every[:10], total=10)
+        log.show("r1", every[:1500], total=1500)  # 1,490 new lines, all kept: appended
+        await pilot.pause()
+        assert list(log.lines) == every[:1500]
+        log.show("r2", every[:10], total=10)
+        # 2,092 new lines, of which the session kept the last 2,000: no silent gap
+        log.show("r2", every[-2000:], total=2102)
+        await pilot.pause()
+        assert list(log.lines) == ["… 102 earlier lines (the browser, b, has them)",
+                                   *every[-2000:]]  # fmt: skip

@@ -31,15 +31,21 @@ class LogPane(Log):
 
         ``lines`` may be only the last of the run's lines: ``total`` is how many it has
         logged in all (default ``len(lines)``), so that new lines are found by count even
-        once the oldest ones are no longer kept.
+        once the oldest ones are no longer kept. When more lines came than are kept since
+        the pane last looked, it starts again from those kept, under a line that says how
+        many came before: never a silent gap.
         """
         count = len(lines) if total is None else total
-        if run_id != self.run_id or count < self._shown:
+        missed = count - self._shown > len(lines)  # lines dropped before they were shown
+        if run_id != self.run_id or count < self._shown or missed:
             self.clear()
             self.run_id = run_id
-            self._shown = 0
-        self.border_title = title  # the run's worker may have changed (a retry)
-        new = count - self._shown
-        if new > 0:
-            self.write_lines(lines[-new:] if new < len(lines) else lines)
+            earlier = count - len(lines)
+            if earlier > 0:  # said, rather than a silent gap in the lines shown
+                plural = "s" if earlier != 1 else ""
+                self.write_line(f"… {earlier:,} earlier line{plural} (the browser, b, has them)")
+            self.write_lines(lines)
+        elif count > self._shown:
+            self.write_lines(lines[len(lines) - (count - self._shown) :])
         self._shown = count
+        self.border_title = title  # the run's worker may have changed (a retry)
