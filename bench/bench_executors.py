@@ -11,7 +11,8 @@ after an untimed warm-up; the figure is the median of the per-pair ratios. The D
 sweep on a cluster started beforehand is also given, to show what start-up costs.
 The warm-up leaves this process's forkserver running (the Dask executor forks its
 workers from it, see ``metalab/executors/forkserver.py``), as it is for every sweep
-after the first in a script or a notebook. The first sweep of a fresh process is
+after the first in a script or a notebook; the first sweep of a process, whose
+forkserver starts for it, is timed apart (the server stopped before each). The first sweep of a fresh process is
 timed too: the whole command, ``metalab-tui --no-ui`` on the same sweep written with
 ``kind = "dask"`` and with ``kind = "process"`` (2 workers), alternating, so Dask's
 imports (in this process and in the forkserver) are counted.
@@ -42,6 +43,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from multiprocessing import forkserver
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +102,12 @@ def bench_sweep(pairs: int) -> None:
         d_times.append(d)
         ratios.append(d / p)
         print(f"  pair {i + 1}: processes {p:.2f} s, dask {d:.2f} s, ratio {d / p:.3f}")
+    cold = []
+    for _ in range(pairs):  # the first sweep of a process: its forkserver starts for it
+        forkserver._forkserver._stop()  # private, for this measure only: a cold server
+        cold.append(timed_sweep(experiment, dask) / timed_sweep(experiment, processes))
+    print(f"  first Dask sweep of a process that has imported Dask (forkserver started "
+          f"for it) / processes, median of {pairs}: {median(cold):.2f}x")  # fmt: skip
     cluster = local_cluster()
     try:
         pre = [timed_sweep(experiment, lambda: DaskExecutor(cluster=cluster)) for _ in range(2)]

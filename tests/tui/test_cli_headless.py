@@ -10,10 +10,12 @@ not depend on the machine's speed.
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +39,8 @@ from support.cli_process import start_cli as start
 from support.cli_process import (
     write_experiments as write,
 )
+
+from tui.headless.runner import _DeferredInterrupt
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -510,6 +514,30 @@ def test_bad_arguments_are_refused_before_anything_runs(refusals: dict[str, Refu
 
 
 # --- interrupts ----------------------------------------------------------------------------
+
+
+class Escaped(Exception):
+    """A signal got through to the code it was to be held back from."""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_a_sweep_starts_is_held_until_it_can_be_cancelled(signum: int):
+    # --no-ui turns SIGINT and SIGTERM into a KeyboardInterrupt; raised inside
+    # metalab.run, it would leave the runs going with no handle to cancel them, so the
+    # start holds either back and the sweep is cancelled as soon as it has a handle
+    def escape(signum: int, frame: object) -> None:
+        raise Escaped(signum)
+
+    previous = signal.signal(signum, escape)
+    try:
+        with _DeferredInterrupt() as deferred:
+            os.kill(os.getpid(), signum)
+            time.sleep(0.05)  # a handler runs in the main thread, between bytecodes
+        assert deferred.hit
+        assert signal.getsignal(signum) is escape  # given back when the start is over
+    finally:
+        signal.signal(signum, previous)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")

@@ -147,6 +147,7 @@ def run_one(spec: ExperimentSpec, options: RunOptions, out: TextIO) -> tuple[int
     if not options.json:
         out.write(f"== {spec.name} {spec.version}: {spec.experiment_dir.name} -> {store}\n")
         out.flush()
+    interrupted = False
     with _DeferredInterrupt() as deferred:  # Ctrl-C while starting: cancel once started
         handle = metalab.run(
             experiment,
@@ -157,7 +158,6 @@ def run_one(spec: ExperimentSpec, options: RunOptions, out: TextIO) -> tuple[int
             fail_fast=options.fail_fast,
             definition=dump_experiment(spec),
         )
-    interrupted = False
     try:
         if deferred.hit:
             interrupted = True
@@ -230,23 +230,23 @@ def _raise_interrupt(signum: int, frame: object) -> None:
 
 
 class _DeferredInterrupt:
-    """Holds back SIGINT while a sweep starts: a KeyboardInterrupt raised inside
-    ``metalab.run`` would leave its runs going with no handle to cancel them."""
+    """Holds back SIGINT and SIGTERM while a sweep starts: a KeyboardInterrupt raised
+    inside ``metalab.run`` would leave its runs going with no handle to cancel them."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.hit = False
-        self._previous: Any = None
-        self._installed = False
+        self._previous: dict[int, Any] = {}
 
     def _note(self, signum: int, frame: object) -> None:
         self.hit = True
 
     def __enter__(self) -> _DeferredInterrupt:
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._note)
-            self._installed = True
+            self._previous = {s: signal.signal(s, self._note) for s in self.SIGNALS}
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._installed:
-            signal.signal(signal.SIGINT, self._previous)
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
