@@ -12,10 +12,11 @@ sweep on a cluster started beforehand is also given, to show what start-up costs
 The warm-up leaves this process's forkserver running (the Dask executor forks its
 workers from it, see ``metalab/executors/forkserver.py``), as it is for every sweep
 after the first in a script or a notebook; the first sweep of a process, whose
-forkserver starts for it, is timed apart (the server stopped before each). The first sweep of a fresh process is
-timed too: the whole command, ``metalab-tui --no-ui`` on the same sweep written with
-``kind = "dask"`` and with ``kind = "process"`` (2 workers), alternating, so Dask's
-imports (in this process and in the forkserver) are counted.
+forkserver starts for it, is timed apart (the server stopped before each). The first
+sweep of a fresh process is timed too: the whole command, ``metalab-tui --no-ui`` on
+the same sweep written with ``kind = "dask"`` and with ``kind = "process"`` (2
+workers), alternating, so Dask's imports (in this process and in the forkserver) are
+counted.
 
 (b) Per-run overhead of tiny runs (each logs 20 points of one metric): milliseconds
 a run, wall (and CPU, for threads and ``--no-ui``: steadier on a shared machine), on

@@ -9,7 +9,7 @@ values. :class:`TreeStore` is what :attr:`ExperimentIndex.store
 <metalab.index.tree.ExperimentIndex.store>` hands out: every file it reads is first
 checked to lie inside the experiment's folder (:func:`~metalab.index.tree_bounds.
 inside_tree`), and one that does not is refused with
-:class:`~metalab.index.tree_bounds.OutsideTree` (a ``PermissionError``, so a screen
+:class:`~metalab.errors.OutsideTreeError` (a ``PermissionError``, so a screen
 that shows "could not be read: ..." says why), or left out of a list. Artifacts are
 looked for in the run's own artifact folder only, under the file name of their
 recorded uri, so a tree copied from another machine still loads and a uri pointing
@@ -32,7 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from metalab.index.tree_bounds import OUTSIDE_TREE, OutsideTree, inside_tree, real_path
+from metalab.errors import OutsideTreeError
+from metalab.index.tree_bounds import OUTSIDE_TREE, inside_tree, real_path
 from metalab.store.filestore import FileStore
 from metalab.types import ArtifactDescriptor, RunRecord
 
@@ -57,9 +58,9 @@ class TreeStore(FileStore):
         return inside_tree(self.bounds, path)
 
     def checked(self, path: Path) -> Path:
-        """``path`` itself when it stays inside the tree; else :class:`OutsideTree`."""
+        """``path`` itself when it stays inside the tree; else :class:`OutsideTreeError`."""
         if not self.contains(path):
-            raise OutsideTree(f"{path.relative_to(self.root)} {OUTSIDE_TREE}")
+            raise OutsideTreeError(f"{path.relative_to(self.root)} {OUTSIDE_TREE}")
         return path
 
     # -- records ---------------------------------------------------------------------------
@@ -84,7 +85,7 @@ class TreeStore(FileStore):
 
     def artifact_path(self, run_id: str, descriptor: ArtifactDescriptor) -> Path:
         """The artifact's file in this run's artifact folder, under the file name of its
-        recorded uri (never the uri itself). Raises :class:`OutsideTree` when that file
+        recorded uri (never the uri itself). Raises :class:`OutsideTreeError` when that file
         (or the folder) is a symlink leading out of the tree."""
         name = Path(descriptor.uri.replace("\\", "/")).name
         if name in ("", ".", ".."):
@@ -140,7 +141,7 @@ class TreeStore(FileStore):
     # -- logs, derived, manifests ----------------------------------------------------------
 
     def log_path(self, run_id: str, name: str = "run") -> Path:
-        """The log's file, checked: :class:`OutsideTree` when it leads out of the tree."""
+        """The log's file, checked: :class:`OutsideTreeError` when it leads out of the tree."""
         return self.checked(self.layout.log(run_id, name))
 
     def get_log(self, run_id: str, name: str = "run") -> str | None:

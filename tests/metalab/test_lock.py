@@ -291,9 +291,7 @@ handle.result()
 
 
 @pytest.mark.parametrize("wait", ["result", "wait"])
-def test_sigterm_while_a_script_waits_cancels_the_sweep_and_gives_the_lock_back(
-    tmp_path, wait
-):
+def test_sigterm_while_a_script_waits_cancels_the_sweep_and_gives_the_lock_back(tmp_path, wait):
     # a batch system's walltime: the script ends by SIGTERM, as it would have, but its
     # run in flight is recorded cancelled and the lock is gone, so the next launch
     # resumes without taking over a stale lock

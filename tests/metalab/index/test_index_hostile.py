@@ -14,6 +14,7 @@ from support.hostile_extras import BrowserDamage, add_browser_damage, opened_pat
 from support.hostile_trees import GARBAGE, SECRET, HostileTree, build_hostile_tree
 from support.tree_state import describe_changes, tree_state
 
+from metalab.errors import OutsideTreeError
 from metalab.index import (
     TreeIndex,
     apply,
@@ -23,7 +24,7 @@ from metalab.index import (
     search_tree,
     select,
 )
-from metalab.index.tree_bounds import OutsideTree, inside_tree
+from metalab.index.tree_bounds import inside_tree
 
 
 @pytest.fixture
@@ -116,21 +117,21 @@ def test_the_store_never_reads_outside_the_tree(
         for name in ("secret", "climb"):  # looked for in the run's own folder: not there
             with pytest.raises(FileNotFoundError):
                 run.artifact(name)
-        with pytest.raises(OutsideTree):  # in the run's folder, but a symlink out
+        with pytest.raises(OutsideTreeError):  # in the run's folder, but a symlink out
             run.artifact("weights")
         linked = exp.run(hostile.linked_folders)  # its artifacts/ and results/ link out
         assert [a.name for a in linked.artifacts()] == ["weights"]  # the record's copy
-        with pytest.raises(OutsideTree):
+        with pytest.raises(OutsideTreeError):
             linked.artifact("weights")
         assert linked.stepped_names() == []
-        with pytest.raises(OutsideTree):
+        with pytest.raises(OutsideTreeError):
             linked.stepped("loss")
-        with pytest.raises(OutsideTree):
+        with pytest.raises(OutsideTreeError):
             linked.data("loss")
         garbage = exp.run(hostile.garbage_log)
         assert garbage.logs() == ["run", "run.attempt1"]
         assert garbage.log_text("run.attempt1") == ""
-        with pytest.raises(OutsideTree):
+        with pytest.raises(OutsideTreeError):
             exp.store.log_path(hostile.garbage_log, "run.attempt1")
         assert "needle" in garbage.log_text("run")
         assert garbage.derived == {}  # derived/<id>.json links out
