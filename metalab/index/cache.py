@@ -16,7 +16,7 @@ so a file that is not this folder's is ignored. A folder of the old in-tree cach
 
 The file is one JSON object::
 
-    {"format": "metalab-index-cache", "version": 2, "path": "<the folder's real path>",
+    {"format": "metalab-index-cache", "version": 3, "path": "<the folder's real path>",
      "runs":    {"<record file>":  [mtime_ns, size, inode, read_ns, <RunRow.to_cache()>]},
      "derived": {"<derived file>": [mtime_ns, size, inode, read_ns, {...}]}}
 
@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 CACHE_FORMAT = "metalab-index-cache"
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 LEGACY_CACHE_FILE = ".metalab-index.json"
 """Where versions before 2 kept the cache: inside each experiment folder. Such files
 are left as they are (the index writes nothing into a tree) and never read."""

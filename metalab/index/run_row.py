@@ -115,6 +115,10 @@ class RunRow:
     """``provenance.extra.replicate`` as recorded (None for trees that lack it)."""
     executor_id: str = ""
     host: str = ""
+    worker: str = ""
+    """``provenance.extra.worker``: the Dask worker (or thread, process) that ran it."""
+    attempt: int | None = None
+    """``provenance.extra.attempt``: 2 and more for a run run again after its worker died."""
     artifacts: list[str] = field(default_factory=list)
     warnings: int = 0
     notes: str | None = None
@@ -128,7 +132,8 @@ class RunRow:
         "run_id", "experiment_id", "status", "started_at", "finished_at", "started_ts",
         "finished_ts", "duration_ms", "params", "metrics", "tags", "error_type",
         "error_message", "context_fingerprint", "params_fingerprint", "seed_fingerprint",
-        "replicate", "executor_id", "host", "artifacts", "warnings", "notes", "record_file",
+        "replicate", "executor_id", "host", "worker", "attempt", "artifacts", "warnings",
+        "notes", "record_file",
     )  # fmt: skip
 
     @classmethod
@@ -149,6 +154,7 @@ class RunRow:
         started, started_ts = _iso_and_ts(d.get("started_at"))
         finished, finished_ts = _iso_and_ts(d.get("finished_at"))
         replicate = extra.get("replicate")
+        attempt = extra.get("attempt")
         duration = d.get("duration_ms")
         artifacts = d.get("artifacts") or []
         return cls(
@@ -173,6 +179,8 @@ class RunRow:
             else None,
             executor_id=str(prov.get("executor_id") or ""),
             host=str(prov.get("host") or ""),
+            worker=str(extra.get("worker") or ""),
+            attempt=attempt if isinstance(attempt, int) and not isinstance(attempt, bool) else None,
             artifacts=[str(a.get("name")) for a in artifacts],
             warnings=len(d.get("warnings") or []),
             notes=d.get("notes") if isinstance(d.get("notes"), str) else None,
@@ -210,6 +218,8 @@ class RunRow:
             self.context_fingerprint or None,
             self.executor_id or None,
             self.host or None,
+            self.worker or None,
+            self.attempt,
             ",".join(self.tags) or None,
             self.error_type,
             self.error_message,

@@ -57,6 +57,8 @@ RECORD_FIELDS = (
     "record.context_fingerprint",
     "record.executor_id",
     "record.host",
+    "record.worker",
+    "record.attempt",
     "record.tags",
     "record.error_type",
     "record.error_message",

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import metalab
+from metalab.index.filter_language import apply, parse_filter
 from metalab.index.tree import RECORD_FIELDS, Table, TreeIndex, format_cell
 
 LIB_ID, REF_ID = "toy:1", "ref_sweep:0.3"
@@ -276,3 +277,23 @@ def test_an_old_table_is_a_snapshot(lib_tree: Path) -> None:
     index.refresh()
     assert index.table().rows[0].derived == {"gap": 1.0}
     assert old.rows[0].derived == {} and "derived.gap" not in old
+
+
+def test_the_worker_and_attempt_of_a_dask_run_are_columns_to_filter_by(lib_tree: Path) -> None:
+    # records as the Dask executor writes them: the worker's address, and attempt 2 for
+    # a run its first worker died under; find the retried runs, and a node's runs
+    files = sorted((lib_tree / "runs").glob("*.json"))
+    for i, path in enumerate(files[:3]):
+        record = json.loads(path.read_text())
+        record["provenance"]["executor_id"] = "dask"
+        record["provenance"].setdefault("extra", {}).update(
+            worker=f"tcp://10.0.0.{i}:40123", attempt=2 if i == 1 else 1
+        )
+        path.write_text(json.dumps(record))
+    table = TreeIndex(lib_tree).table()
+    assert table.column("record.attempt").kind == "numeric"
+    retried = apply(table, parse_filter("attempt > 1", table))
+    assert [table.value(int(i), "record.worker") for i in retried] == ["tcp://10.0.0.1:40123"]
+    on_node = apply(table, parse_filter("worker ~ 10.0.0.2", table))
+    assert len(on_node) == 1 and table.value(int(on_node[0]), "record.attempt") == 1
+    assert sum(table.column("record.worker").present) == 3  # the others ran on threads
