@@ -77,6 +77,25 @@ def poll(condition: Callable[[], object], what: str, timeout: float = 60.0) -> A
     return value
 
 
+def interrupt_mid_sweep(
+    tree: Path, cwd: Path, signum: int, timeout: float = 60.0
+) -> tuple[int, str, str]:
+    """``--no-ui`` in ``cwd``, sent ``signum`` once its run ``k = 0`` has succeeded and
+    another is running; its exit code, stdout and stderr (killed if it does not end
+    within ``timeout`` seconds)."""
+    proc = start_cli("--no-ui", cwd=cwd)
+    try:
+        poll(lambda: statuses(tree, "k").get(0) == "success", "the first run to finish")
+        poll(lambda: "running" in statuses(tree, "k").values(), "a run in flight")
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    return proc.returncode, out, err
+
+
 def records(tree: Path) -> list[dict[str, Any]]:
     """The run records in an experiment's tree (one being written is passed over)."""
     found = []

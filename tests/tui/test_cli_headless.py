@@ -26,6 +26,7 @@ from support.cli_process import (
     by_param,
     calls,
     environment,
+    interrupt_mid_sweep,
     poll,
     records,
     statuses,
@@ -546,18 +547,9 @@ def test_an_interrupted_sweep_cancels_cleanly_and_resumes(project: Path, signum:
     # two workers: k=0 ends at once, k=1..3 run until `release` exists (not yet)
     write(project, experiment(operation="ops:gated", grid="k = [0, 1, 2, 3]", workers=2))
     tree = project / "experiments" / "demo_1"
-    proc = start("--no-ui", cwd=project)
-    try:
-        poll(lambda: statuses(tree, "k").get(0) == "success", "the first run to finish")
-        poll(lambda: "running" in statuses(tree, "k").values(), "a run in flight")
-        proc.send_signal(signum)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+    returncode, out, err = interrupt_mid_sweep(tree, project, signum, timeout=30)
 
-    assert proc.returncode == 130, out + err
+    assert returncode == 130, out + err
     assert "Traceback" not in out + err
     final = statuses(tree, "k")
     assert final == {0: "success", 1: "cancelled", 2: "cancelled", 3: "cancelled"}

@@ -14,9 +14,14 @@ from pathlib import Path
 
 import pytest
 from support.cli_ops import OPS
-from support.cli_process import calls, experiment_toml, poll, statuses, summary_line
+from support.cli_process import (
+    calls,
+    experiment_toml,
+    interrupt_mid_sweep,
+    statuses,
+    summary_line,
+)
 from support.cli_process import run_cli as cli
-from support.cli_process import start_cli as start
 from support.cli_process import write_experiments as write
 from support.dask_procs import start_scheduler, start_workers, wait_for_workers
 
@@ -80,18 +85,9 @@ def test_sigint_cancels_a_dask_sweep_and_a_later_launch_resumes_it(project, sche
     write(project, dask_experiment(f'address = "{scheduler}"', operation="ops:gated",
                                    grid="k = [0, 1, 2, 3]"))  # fmt: skip
     tree = project / "experiments" / "demo_1"
-    proc = start("--no-ui", cwd=project)
-    try:
-        poll(lambda: statuses(tree, "k").get(0) == "success", "the first run to finish")
-        poll(lambda: "running" in statuses(tree, "k").values(), "a run in flight")
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+    returncode, out, err = interrupt_mid_sweep(tree, project, signal.SIGINT, timeout=60)
 
-    assert proc.returncode == 130, out + err
+    assert returncode == 130, out + err
     assert "Traceback" not in out + err
     assert statuses(tree, "k") == {0: "success", 1: "cancelled", 2: "cancelled", 3: "cancelled"}
     assert summary_line(out).startswith("demo: 1/4 succeeded (0 resumed), 0 failed, 3 cancelled")
