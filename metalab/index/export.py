@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from metalab.index.tree import ExperimentIndex, RunRow, Table, TreeIndex
+from metalab.store.bounds import inside_tree
 from metalab.store.layout import decode_name
 
 __all__ = [
@@ -88,17 +89,21 @@ def _entry(path: Path) -> dict[str, Any] | None:
     return entry
 
 
-def run_data_json(results_dir: Path) -> str | None:
+def run_data_json(results_dir: Path, within: str | os.PathLike[str] | None = None) -> str | None:
     """The ``capture.data`` entries in a run's ``results/<run_id>`` folder as one JSON
     object text, keys sorted (None when there are none). Live streams (``.jsonl``) and
-    sealed stepped metrics are curves, not data, and are left out."""
+    sealed stepped metrics are curves, not data, and are left out. With ``within`` (the
+    experiment's folder), the folder or a file that leads out of it, symlinks followed,
+    is left out unread."""
+    if within is not None and not inside_tree(within, results_dir):
+        return None
     try:
         files = sorted(p for p in results_dir.iterdir() if p.suffix == ".json")
     except OSError:
         return None
     payload: dict[str, Any] = {}
     for path in files:
-        if path.name.startswith("."):
+        if path.name.startswith(".") or (within is not None and not inside_tree(within, path)):
             continue
         entry = _entry(path)
         if entry is not None:
@@ -113,14 +118,17 @@ def captured_data(
 ) -> dict[str, str | None]:
     """``{run id: its capture.data entries as JSON text, or None}`` for ``run_ids``."""
     experiments = [index] if isinstance(index, ExperimentIndex) else index.experiments
-    folders: dict[str, Path] = {}
+    folders: dict[str, ExperimentIndex] = {}
     for exp in experiments:
-        results = exp.path / "results"
-        folders.update((rid, results) for rid in exp.table.run_ids.tolist())
+        folders.update((rid, exp) for rid in exp.table.run_ids.tolist())
     out: dict[str, str | None] = {}
     for run_id in run_ids:
-        folder = folders.get(run_id)
-        out[run_id] = run_data_json(folder / run_id) if folder is not None else None
+        exp = folders.get(run_id)
+        out[run_id] = (
+            run_data_json(exp.path / "results" / run_id, within=exp.real_path)
+            if exp is not None
+            else None
+        )
     return out
 
 

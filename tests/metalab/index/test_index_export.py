@@ -8,6 +8,7 @@ import builtins
 import csv
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ import metalab
 from metalab.index.export import (
     CAPTURED_DATA,
     PARQUET_HINT,
+    captured_data,
     export_columns,
     export_csv,
     export_filename,
@@ -200,6 +202,27 @@ def test_captured_data_column_holds_each_runs_data_entries(
             else:
                 assert entry["data"] == want
     assert CAPTURED_DATA not in export_columns(table, index=index, include_data=False)
+
+
+def test_captured_data_never_follows_a_symlink_out_of_the_tree(
+    lib_tree: Path, tmp_path: Path
+) -> None:
+    # a hostile tree: a data entry, and a whole results folder, that are symlinks to
+    # JSON files elsewhere on the machine; the export reads neither
+    entries = _add_data(lib_tree)
+    first, second = list(entries)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    secret = {"data": "someone else's", "dtype": None, "shape": None, "metadata": {}}
+    (outside / "secret.json").write_text(json.dumps(secret), encoding="utf-8")
+    results = lib_tree / "results"
+    (results / first / "secret.json").symlink_to(outside / "secret.json")
+    shutil.rmtree(results / second)
+    (results / second).symlink_to(outside, target_is_directory=True)
+    index = TreeIndex(lib_tree)
+    data = captured_data(index.experiments[0], [first, second])
+    assert sorted(json.loads(data[first] or "{}")) == sorted(entries[first])  # not secret
+    assert data[second] is None
 
 
 def test_parquet_times_are_timestamps_and_data_is_text(lib_tree: Path, tmp_path: Path) -> None:
