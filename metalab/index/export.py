@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from metalab.index.tree import ExperimentIndex, RunRow, Table, TreeIndex
+from metalab.store import atomic
 from metalab.store.bounds import inside_tree
 from metalab.store.layout import decode_name
 
@@ -213,17 +214,11 @@ def export_csv(
                                 include_data=include_data)  # fmt: skip
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.partial")
-    try:
-        with open(tmp, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(columns)
-            for row in rows:
-                writer.writerow([_cell(row.get(c)) for c in columns])
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic.replacing(target) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
     return target
 
 
@@ -293,13 +288,8 @@ def export_parquet(
     arrow = pa.Table.from_arrays(arrays, names=columns).replace_schema_metadata(metadata)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.partial")
-    try:
+    with atomic.replacing(target) as tmp:
         pq.write_table(arrow, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return target
 
 

@@ -13,11 +13,13 @@ machine, or a name from an older version) is removed once nobody has written to 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +43,14 @@ def is_temporary(name: str) -> bool:
     return name.startswith(".") and TMP_MARK in name
 
 
-def write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically."""
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A temporary sibling of ``path`` for the body to write; renamed over ``path`` when
+    the body ends, removed when it raises (an OSError then names ``path``). For writers
+    that write a file their own way (csv, pyarrow)."""
     tmp = _tmp_sibling(path)
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
+        yield tmp
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -55,6 +58,13 @@ def write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically."""
+    with replacing(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
 
 
 def with_filename(exc: OSError, path: Path | str) -> OSError:

@@ -29,6 +29,7 @@ from xml.sax.saxutils import escape, quoteattr
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from metalab.store import atomic
 from tui.plotting.render import _log_ticks
 
 __all__ = [
@@ -567,11 +568,5 @@ def write_figure(fig: Figure, path: str | os.PathLike[str], fmt: str | None = No
         raise ValueError(f"a figure is written as SVG or PNG, not {kind or 'no format'!r}")
     data = svg_text(fig).encode("utf-8") if kind == "svg" else png_bytes(fig)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.partial")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    atomic.write_bytes(target, data)
     return target

@@ -32,6 +32,7 @@ import numpy as np
 
 from metalab.index import Histogram, Plot
 from metalab.index.export import export_filename
+from metalab.store import atomic
 from tui.browser.plots.config import PlotConfig
 from tui.browser.plots.scope import is_number, short_name
 from tui.plotting.figure import Figure, FigureSeries, write_figure
@@ -217,16 +218,10 @@ def write_plot_export(
     ``png``), the figure beside it with that suffix; returns the paths written."""
     target = Path(csv_path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.partial")
-    try:
-        with open(tmp, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(export.columns)
-            writer.writerows([_cell(v) for v in row] for row in export.rows)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic.replacing(target) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(export.columns)
+        writer.writerows([_cell(v) for v in row] for row in export.rows)
     written = [target]
     if figure_format is not None and export.figure is not None:
         written.append(write_figure(export.figure, target.with_suffix(f".{figure_format}")))
