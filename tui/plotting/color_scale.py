@@ -25,7 +25,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BINS", "MANY_VALUES", "TOP_K", "ColorScale", "many_value_scale"]
+__all__ = [
+    "BINS",
+    "MANY_VALUES",
+    "TOP_K",
+    "ColorScale",
+    "is_number",
+    "many_value_scale",
+    "value_key",
+]
 
 MANY_VALUES = 12
 """Up to this many distinct values, each value has a colour of its own."""
@@ -71,10 +79,10 @@ def many_value_scale(
     for value in values:
         if value is None:
             has_none = True
-        elif _is_number(value):
+        elif is_number(value):
             numbers.add(float(value))  # type: ignore[arg-type]
         else:
-            others[_key(value)] += 1
+            others[value_key(value)] += 1
     if len(numbers) + len(others) <= MANY_VALUES:
         return None
     prefix = f"{name}: " if name else ""
@@ -97,7 +105,7 @@ def _binned(
         legend.append((f"{SAMPLE} None", OTHER, False))
 
     def color(value: object) -> int:
-        if not _is_number(value):
+        if not is_number(value):
             return OTHER
         at = int(np.searchsorted(highs, float(value), side="left"))  # type: ignore[arg-type]
         return colors[min(at, BINS - 1)]
@@ -111,16 +119,16 @@ def _top_k(
     palette: Sequence[int],
     format_value: Callable[[object], str],
 ) -> ColorScale:
-    counts = Counter(_key(v) for v in values)
+    counts = Counter(value_key(v) for v in values)
     shown = [key for key, _ in counts.most_common(TOP_K)]
     colors = dict(zip(shown, palette, strict=False))
     first = {}
     for value in values:
-        first.setdefault(_key(value), value)
+        first.setdefault(value_key(value), value)
     legend: Legend = [(f"{prefix}{len(counts)} values, top {TOP_K}", None, False)]
     legend += [(f"{SAMPLE} {format_value(first[key])}", colors[key], False) for key in shown]
     legend.append((f"{SAMPLE} other ({len(counts) - len(shown)})", OTHER, False))
-    return ColorScale(legend, lambda value: colors.get(_key(value), OTHER))
+    return ColorScale(legend, lambda value: colors.get(value_key(value), OTHER))
 
 
 def _short(value: float) -> str:
@@ -131,14 +139,18 @@ def _short(value: float) -> str:
     return f"{value:.2g}"
 
 
-def _is_number(value: object) -> bool:
-    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
+def is_number(value: object) -> bool:
+    """A real number that is not NaN (bools are not numbers here)."""
+    if isinstance(value, bool | np.bool_):
         return False
-    return not math.isnan(float(value))  # type: ignore[arg-type]
+    if not isinstance(value, int | float | np.integer | np.floating):
+        return False
+    return not math.isnan(float(value))
 
 
-def _key(value: object) -> object:
-    """A hashable key for a value (lists by their repr; every NaN one value)."""
+def value_key(value: object) -> object:
+    """A hashable key for a value (lists by their repr; every NaN one value, where
+    ``nan != nan`` would give each NaN a colour of its own)."""
     try:
         hash(value)
     except TypeError:

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import plotext as plt
 
-from tui.plotting.color_scale import OTHER, many_value_scale
+from tui.plotting.color_scale import OTHER, is_number, many_value_scale, value_key
 from tui.plotting.reduce import envelope_sorted, finite_sorted
 
 __all__ = ["PALETTE", "Series", "format_value", "render_curves"]
@@ -191,32 +191,21 @@ def _value_colors(
         if value is None:
             has_none = True
             continue
-        marker = _hashable(value)
+        marker = value_key(value)
         if marker in seen:
             continue
         seen.add(marker)
-        is_number = isinstance(value, int | float | np.integer | np.floating)
-        if is_number and not isinstance(value, bool | np.bool_) and not math.isnan(value):
+        if is_number(value):
             numbers.append(value)
         else:
             others.append(value)
     ordered = sorted(numbers, key=float) + others + ([None] if has_none else [])
-    slot = {_hashable(v): PALETTE[i % len(PALETTE)] for i, v in enumerate(ordered)}
+    slot = {value_key(v): PALETTE[i % len(PALETTE)] for i, v in enumerate(ordered)}
     prefix = f"{color_by}=" if color_by else ""
     legend: list[tuple[str, int | None, bool]] = [
-        (f"{_LEGEND_SAMPLE} {prefix}{format_value(v)}", slot[_hashable(v)], False) for v in ordered
+        (f"{_LEGEND_SAMPLE} {prefix}{format_value(v)}", slot[value_key(v)], False) for v in ordered
     ]
-    return (lambda value: slot.get(_hashable(value), OTHER)), legend
-
-
-def _hashable(value: object) -> object:
-    try:
-        hash(value)
-    except TypeError:
-        return repr(value)
-    if isinstance(value, float | np.floating) and math.isnan(value):
-        return "nan"  # nan != nan would give each NaN its own colour
-    return value
+    return (lambda value: slot.get(value_key(value), OTHER)), legend
 
 
 def _header_lines(
