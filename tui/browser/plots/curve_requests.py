@@ -2,7 +2,7 @@
 worker turns the loaded curves into.
 
 Why a module of its own: a load is asked for on the UI thread (from the table, the runs
-of :func:`~tui.browser.plots.scope.curve_run_ids` and the
+of :func:`~tui.browser.plots.scope.curve_runs` and the
 :class:`~tui.browser.plots.config.PlotConfig` as they are then) and carried out on a
 thread worker, so everything it needs is copied into a
 :class:`CurveRequest`; choosing the curve, grouping the runs and titling the result are

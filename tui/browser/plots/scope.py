@@ -27,7 +27,6 @@ __all__ = [
     "OVERLAY_LIMIT",
     "CurveRuns",
     "PresetFields",
-    "curve_run_ids",
     "curve_runs",
     "even_sample",
     "group_fields",
@@ -190,9 +189,3 @@ def curve_runs(state: BrowseState, table: Table, layout: str) -> CurveRuns:
     sample = even_sample(rows, GROUPED_LIMIT)
     scope += f" · sampled {sample.size:,} of {len(rows):,} runs evenly"
     return CurveRuns([str(r) for r in table.run_ids[sample].tolist()], scope, len(rows))
-
-
-def curve_run_ids(state: BrowseState, table: Table, layout: str) -> tuple[list[str], str]:
-    """:func:`curve_runs` as (run ids, how to say so)."""
-    runs = curve_runs(state, table, layout)
-    return runs.run_ids, runs.scope

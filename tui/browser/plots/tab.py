@@ -77,7 +77,6 @@ from tui.browser.plots.presets import compare_choice, curves_preset, scalar_pres
 from tui.browser.plots.scalar import fill_points_table, scalar_view
 from tui.browser.plots.scope import (
     PresetFields,
-    curve_run_ids,
     curve_runs,
     group_fields,
     numeric_fields,
@@ -320,11 +319,6 @@ class PlotsPane(BrowserPane):
         self.post_message(ShowTab("runs"))
 
     # -- curves ------------------------------------------------------------------------------
-
-    def curve_run_ids(self, table: Table | None = None) -> tuple[list[str], str]:
-        """The runs whose curves are drawn, and how to say so."""
-        table = self.state.table() if table is None else table
-        return curve_run_ids(self.state, table, self.config.layout)
 
     def _request_curves(self, table: Table) -> None:
         runs = curve_runs(self.state, table, self.config.layout)
