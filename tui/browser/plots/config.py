@@ -128,6 +128,12 @@ class PlotConfig:
         return ERRORS_FOR.get(self.agg, ("none",))
 
     @property
+    def error_applies(self) -> bool:
+        """Whether the scalar chart has error bars to choose: not on a box plot, nor for
+        an aggregate that offers none (min, max, count)."""
+        return self.kind != "box" and len(self.errors_offered) > 1
+
+    @property
     def band_drawn(self) -> str:
         """The curve band drawn: :attr:`band`, or the one that fits the centre line."""
         return band_for(self.curve_center, self.band)

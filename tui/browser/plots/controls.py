@@ -48,10 +48,9 @@ t-based interval around a mean)."""
 
 def error_options(cfg: PlotConfig) -> list[tuple[str, str]]:
     """The error-bar Select's options: the bars that fit the aggregate, or n/a."""
-    offered = cfg.errors_offered
-    if cfg.kind == "box" or len(offered) < 2:
+    if not cfg.error_applies:
         return [(NOT_APPLICABLE, NOT_APPLICABLE)]
-    return [(ERROR_LABELS.get(e, e), e) for e in offered]
+    return [(ERROR_LABELS.get(e, e), e) for e in cfg.errors_offered]
 
 
 def compose_controls() -> ComposeResult:

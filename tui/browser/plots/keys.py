@@ -113,7 +113,7 @@ def key_applies(cfg: PlotConfig, action: str, parameters: tuple[object, ...]) ->
     if action == "cycle_error":
         if curves:
             return True
-        if cfg.kind == "box" or len(cfg.errors_offered) < 2:
+        if not cfg.error_applies:
             return None  # no error bars apply (min, max, count; a box plot)
         return True
     if action == "cycle_bins":
