@@ -162,6 +162,11 @@ class SweepTracker:
             self.revision += 1
             return state
 
+    def running_ids(self) -> list[str]:
+        """The runs running now, in the order they started."""
+        with self._lock:
+            return list(self._running)
+
     def note_lost_worker(self, run_id: str, worker: str) -> RunState | None:
         """``worker`` died while it ran ``run_id`` (a cluster said so); the run's state,
         or None when this run is not known or has moved on to another worker."""

@@ -89,7 +89,6 @@ class SweepSession:
         self._child: subprocess.Popen[bytes] | None = None
         self._child_heard = False  # an event came: the child can take a SIGINT
         self._run_ids: set[str] = set()
-        self._in_flight: dict[str, None] = {}  # running runs, in the order they started
         self._started: dict[str, None] = {}  # every run that has left "pending"
         self._code: int | None = None  # the child's exit code, once it has ended
         self.results: Results | None = None
@@ -281,15 +280,12 @@ class SweepSession:
                 lines = self.logs.get(run_id)
                 if lines is None:
                     lines = self.logs[run_id] = deque(maxlen=LOG_LINES_KEPT)
-                    if len(self.logs) > LOGS_KEPT + len(self._in_flight):
-                        self._forget_logs()
+                    running = len(self.tracker.running_ids())
+                    if len(self.logs) > LOGS_KEPT + running:
+                        self._forget_logs(running)
                 lines.append(self.format_log(event.payload))
                 self.log_revision[run_id] = self.log_revision.get(run_id, 0) + 1
         with self._lock:
-            if state.status == "running":
-                self._in_flight[run_id] = None
-            else:
-                self._in_flight.pop(run_id, None)
             if state.status != "pending":
                 self._started[run_id] = None
             self._changed.add(run_id)
@@ -305,12 +301,13 @@ class SweepSession:
                     self.log_revision[run_id] = self.log_revision.get(run_id, 0) + 1
                     self._changed.add(run_id)
 
-    def _forget_logs(self) -> None:
+    def _forget_logs(self, running: int) -> None:
         """Drop the in-memory lines of the finished runs that logged longest ago, down
-        to ``LOGS_KEPT`` (under ``_lock``); their logs are read from disk if asked for."""
+        to ``LOGS_KEPT`` beside the ``running`` runs' (under ``_lock``); their logs are
+        read from disk if asked for."""
         runs = self.tracker.runs
         for run_id in list(self.logs):
-            if len(self.logs) <= LOGS_KEPT + len(self._in_flight):
+            if len(self.logs) <= LOGS_KEPT + running:
                 break
             state = runs.get(run_id)
             if state is not None and state.status in TERMINAL:
@@ -356,8 +353,7 @@ class SweepSession:
 
     def in_flight(self) -> list[str]:
         """The runs running now, in the order they started."""
-        with self._lock:
-            return list(self._in_flight)
+        return self.tracker.running_ids()
 
     def started(self) -> list[str]:
         """Every run that has started (or was resumed), in the order it did."""
@@ -416,7 +412,7 @@ class SweepSession:
 
     def _poll_curves(self) -> None:
         with self._lock:
-            wanted = self._watched | self._in_flight.keys()
+            wanted = self._watched | set(self.tracker.running_ids())
         for run_id in wanted:
             with self._followers_lock:
                 follower = self._followers.get(run_id)
