@@ -29,7 +29,12 @@ _STATUS_OF = {
     EventKind.RUN_CANCELLED: "cancelled",
 }
 TERMINAL = frozenset({"success", "failed", "skipped", "cancelled"})
-_COUNTED = ("success", "failed", "skipped", "cancelled", "running")
+_COUNTED = (*sorted(TERMINAL), "running")
+
+
+def _done(counts: dict[str, int]) -> int:
+    """The runs that have ended, from counts by status."""
+    return sum(counts[status] for status in TERMINAL)
 
 
 def format_duration(seconds: float | None) -> str:
@@ -196,16 +201,13 @@ class SweepTracker:
         with self._lock:
             counts = dict(self._by_status)
         counts["pending"] = self.total - sum(counts.values())
-        counts["done"] = (
-            counts["success"] + counts["failed"] + counts["skipped"] + counts["cancelled"]
-        )
+        counts["done"] = _done(counts)
         counts["total"] = self.total
         return counts
 
     @property
     def done(self) -> int:
-        counts = self._by_status
-        return counts["success"] + counts["failed"] + counts["skipped"] + counts["cancelled"]
+        return _done(self._by_status)
 
     def elapsed(self) -> float:
         return (self.finished or self._clock()) - self.started
@@ -217,7 +219,7 @@ class SweepTracker:
             counts = dict(self._by_status)
             running = list(self._running.values())
             durations = list(self._durations)
-        done = counts["success"] + counts["failed"] + counts["skipped"] + counts["cancelled"]
+        done = _done(counts)
         if self.total and done >= self.total:
             return 0.0
         typical = statistics.median(durations) if durations else None
