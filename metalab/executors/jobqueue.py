@@ -85,8 +85,9 @@ def option_problem(kind: str, options: dict[str, Any]) -> tuple[str | None, str]
     # which option is to blame: the first that fails on its own, with minimal resources
     for key, value in job_options.items():
         alone = {"cores": 1, "memory": "1GB", key: value}
-        if _job_problem(cls, alone) is not None:
-            return key, f"{CLUSTERS[kind]} rejected it: {_job_problem(cls, alone)}"
+        rejected = _job_problem(cls, alone)
+        if rejected is not None:
+            return key, f"{CLUSTERS[kind]} rejected it: {rejected}"
     return None, f"{CLUSTERS[kind]} rejected these options: {problem}"
 
 
