@@ -129,7 +129,7 @@ class _Batcher:
 class _WorkerSweep:
     """One sweep, as this worker process runs its runs."""
 
-    def __init__(self, spec: DaskSweep, worker: Any) -> None:
+    def __init__(self, spec: DaskSweep, worker: Any, operation: Any) -> None:
         self.spec = spec
         self.address = str(worker.address)
         self.batcher = _Batcher(spec.topic, worker)
@@ -137,7 +137,7 @@ class _WorkerSweep:
         if spec.sweep_id in _CANCELLED:
             token.cancel()
         self.ctx = SweepContext(
-            operation=load_operation(spec),
+            operation=operation,
             store=FileStore(spec.store_root, spec.experiment_id),
             emit=self.batcher.emit,
             cancel_token=token,
@@ -173,10 +173,10 @@ def _sweep_for(spec: DaskSweep) -> _WorkerSweep:
         sweep = _SWEEPS.get(spec.sweep_id)
         if sweep is None:
             worker = get_worker()
-            problem = check_worker(spec)
+            operation, problem = _checked_operation(spec)
             if problem:
                 raise ExecutorError(f"Dask worker {worker.address}: {problem}")
-            sweep = _WorkerSweep(spec, worker)
+            sweep = _WorkerSweep(spec, worker, operation)
             with _LOCK:
                 _SWEEPS[spec.sweep_id] = sweep
             _ensure_flusher()
@@ -299,18 +299,23 @@ def _store_problem(spec: DaskSweep) -> str | None:
 def check_worker(spec: DaskSweep) -> str | None:
     """What stops this worker from running the sweep's runs, or None: it must see the
     results folder (and write to it) and import the operation."""
+    return _checked_operation(spec)[1]
+
+
+def _checked_operation(spec: DaskSweep) -> tuple[Any, str | None]:
+    """(the operation as this worker imports it, None), or (None, what stops this
+    worker from running the sweep's runs): see :func:`check_worker`."""
     problem = _store_problem(spec)
     if problem:
-        return problem
+        return None, problem
     try:
-        load_operation(spec)
+        return load_operation(spec), None
     except ExecutorError as exc:
-        return str(exc)
+        return None, str(exc)
     except Exception as exc:  # noqa: BLE001 - any import failure is the message
         first = str(exc).strip().splitlines()
         detail = f"{type(exc).__name__}: {first[0]}" if first else type(exc).__name__
-        return f"cannot import the operation {spec.ref}: {detail}"
-    return None
+        return None, f"cannot import the operation {spec.ref}: {detail}"
 
 
 def cancel_sweep(sweep_id: str) -> None:
