@@ -1,6 +1,8 @@
-"""The operations the command-line tests run, as the source of an ``ops.py`` that a test
-writes into its project folder: ``metalab-tui`` runs them in a child process (and on
-Dask workers), which import them from that file by name."""
+"""The operations the headless command-line tests run, as the source of an ``ops.py``
+that a test writes into its project folder: ``metalab-tui`` runs them in a child
+process, which imports them from that file by name. Their waits give up after 20 s, so
+a test that goes wrong fails rather than hangs; the Dask tests keep operations of their
+own that wait as long as a loaded machine takes to cancel them."""
 
 from __future__ import annotations
 

@@ -13,7 +13,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from support.cli_ops import OPS
 from support.cli_process import (
     calls,
     experiment_toml,
@@ -24,6 +23,45 @@ from support.cli_process import (
 from support.cli_process import run_cli as cli
 from support.cli_process import write_experiments as write
 from support.dask_procs import start_scheduler, start_workers, wait_for_workers
+
+OPS = '''\
+"""Operations for the Dask command-line tests; they run on Dask workers."""
+
+import time
+from pathlib import Path
+
+import metalab
+
+HERE = Path(__file__).resolve().parent
+
+
+def _called(name, value):
+    with open(HERE / "calls.txt", "a", encoding="utf-8") as fh:
+        fh.write(f"{name} {value}\\n")
+
+
+@metalab.operation
+def op(params, context, capture):
+    """n loss points; fails for n == context["fail_at"] until the file `fixed` exists."""
+    n = params["n"]
+    _called("op", n)
+    if n == context.get("fail_at") and not (HERE / "fixed").exists():
+        raise ValueError(f"boom at n={n}")
+    for i in range(n):
+        capture.metric("loss", 1 / (i + 1), step=i)
+
+
+@metalab.operation
+def gated(params, capture):
+    """k == 0 ends at once; any other k runs until the file `release` exists."""
+    k = params["k"]
+    _called("gated", k)
+    step = 0
+    while k and not (HERE / "release").exists():
+        capture.metric("loss", 1 / (step + 1), step=step)  # raises once cancelled
+        step += 1
+        time.sleep(0.01)
+'''
 
 
 @pytest.fixture(scope="module")
