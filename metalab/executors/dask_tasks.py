@@ -102,21 +102,28 @@ class _Batcher:
         self.topic = topic
         self.worker = worker
         self._items: list[list[Any]] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards _items: held for an append or the swap
+        self._sending = threading.Lock()  # one batch leaves at a time, in order
 
     def emit(self, kind: EventKind, run_id: str | None, /, **payload: Any) -> None:
-        self._items.append([str(kind), run_id, payload])
+        item = [str(kind), run_id, payload]
+        # under the lock: an append racing flush's swap would land in a batch already sent
+        with self._lock:
+            self._items.append(item)
 
     def add_record(self, run_id: str, record: dict[str, Any]) -> None:
-        self._items.append([RECORD, run_id, record])
+        item = [RECORD, run_id, record]
+        with self._lock:
+            self._items.append(item)
 
     def flush(self) -> None:
-        # under the lock, so that batches leave in the order their events came
-        with self._lock:
-            items = self._items
-            if not items:
-                return
-            self._items = []
+        # batches leave in the order their events came; emitters wait only for the swap
+        with self._sending:
+            with self._lock:
+                items = self._items
+                if not items:
+                    return
+                self._items = []
             try:
                 self.worker.log_event(self.topic, items)
             except TypeError:  # a value msgpack cannot carry: send its JSON form
