@@ -15,10 +15,21 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from metalab._version import __version__
-from metalab.config import load_experiments
-from metalab.errors import MetalabError
 from tui.options import EXIT_BAD_INPUT, EXIT_INTERRUPTED, RunOptions
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, importing metalab only when asked: importing it (numpy with it)
+    takes a third of a second that ``--help`` and a mistyped flag need not wait for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
+        from metalab._version import __version__
+
+        print(f"metalab-tui {__version__}")
+        parser.exit()
 
 
 def _positive_int(text: str) -> int:
@@ -62,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --no-ui: print one JSON object per event")  # fmt: skip
     parser.add_argument("--junit", metavar="PATH", type=Path,
                         help="write a JUnit XML report, one test case per run")  # fmt: skip
-    parser.add_argument("--version", action="version", version=f"metalab-tui {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     return parser
 
 
@@ -106,6 +117,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(args_list)
     if args.json and not args.no_ui:
         return _fail("--json prints events instead of the UI: use it with --no-ui")
+
+    from metalab.config import load_experiments
+    from metalab.errors import MetalabError
 
     try:
         specs = load_experiments(args.file)

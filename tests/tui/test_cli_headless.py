@@ -605,6 +605,26 @@ def test_no_ui_and_help_never_import_textual(project: Path, args: list[str]):
     assert result.stderr.strip().splitlines()[-1] == "UI modules: []"
 
 
+@pytest.mark.parametrize("args", [["--help"], ["--bogus"], ["--json"]])
+def test_help_and_a_mistyped_command_answer_without_loading_the_runner(
+    project: Path, args: list[str]
+):
+    wrapper = (
+        "import sys\n"
+        "from tui.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'metalab', 'numpy'}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", wrapper, *args], cwd=project, env=environment(),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.stdout.strip().splitlines()[-1] == "[]"  # answered in a tenth of a second
+
+
 def test_the_repository_experiment_file_defines_the_curve_fit_sweep():
     from metalab.config import load_experiments
     from metalab.runner import plan_runs
