@@ -229,8 +229,7 @@ class Capture:
     def log(self, message: str, level: str = "info") -> None:
         """Append a line to the run's log (``logs/<run_id>_run.log``), written at once."""
         lvl = level.lower() if isinstance(level, str) and level.lower() in _LEVELS else "info"
-        now = _dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-        line = f"{now} [{lvl.upper():<7}] [{self._logger_name}] {message}"
+        line = log_line(message, lvl, self._logger_name)
         self._write_log(line)
         self._emit(EventKind.LOG, self.run_id, level=lvl, message=str(message), line=line)
 
@@ -404,9 +403,7 @@ class Capture:
 
     def _warn(self, text: str) -> None:
         self.warnings.append(text)
-        self._write_log_quietly(
-            f"{_dt.datetime.now():%Y-%m-%d %H:%M:%S} [WARNING] [{self._logger_name}] {text}"
-        )
+        self._write_log_quietly(log_line(text, "warning", self._logger_name))
 
     def cancel(self) -> None:
         """From now on, capturing raises CancelledError in the operation's thread."""
@@ -540,3 +537,18 @@ def _append(fh: BinaryIO, data: bytes) -> None:
 def live_captures() -> list[Capture]:
     """The captures of runs still going in this process."""
     return _FLUSHER.live()
+
+
+def cancel_live_captures(root: Path | None = None) -> None:
+    """Cancel the captures of runs still going in this process (those writing under
+    ``root`` when given): an operation's next capture call raises CancelledError."""
+    for capture in live_captures():
+        if root is None or capture.store.root == root:
+            capture.cancel()
+
+
+def log_line(message: str, level: str, logger: str) -> str:
+    """One line of a run's log, as ``capture.log`` writes it (and the reference does):
+    ``2026-01-31 12:00:00 [INFO   ] [metalab.run.1a2b3c4d.host] message``."""
+    now = _dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    return f"{now} [{level.upper():<7}] [{logger}] {message}"

@@ -27,7 +27,6 @@ when an executor is made, so ``import metalab`` works without them.
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import logging
 import os
 import sys
@@ -49,6 +48,7 @@ from metalab.executors.dask_tasks import (
     cancel_sweep,
     check_worker,
     end_sweep,
+    failed_record,
     file_module_name,
     lost_worker_failure,
     run_task,
@@ -624,12 +624,8 @@ class DaskExecutor:
         ctx = self._ctx
         assert ctx is not None
         record = base or cancelled_record(payload, ctx, "")
-        record.status = Status.FAILED
         record.notes = ""
-        record.error = {"type": kind, "message": message, "traceback": ""}
-        record.finished_at = _dt.datetime.now()
-        ctx.store.put_run_record(record)
-        return record
+        return failed_record(ctx.store, record, kind, message)
 
     def _on_events(self, event: Any) -> None:
         """A batch of a worker's events (on the client's event loop): into the bus."""

@@ -44,9 +44,9 @@ from typing import Any
 
 import orjson
 
-from metalab.capture import live_captures
+from metalab.capture import cancel_live_captures, log_line
 from metalab.errors import ExecutorError
-from metalab.events import EventKind
+from metalab.events import TERMINAL_KINDS, EventKind
 from metalab.runtime import CancellationToken
 from metalab.store.filestore import FileStore
 from metalab.types import RunRecord, Status
@@ -67,7 +67,8 @@ FLUSH_EVERY = 0.1
 RECORD = "_record"
 """The kind of the batch item that carries a run's final record (not an event)."""
 
-TERMINAL = frozenset({"run_finished", "run_failed", "run_cancelled"})
+TERMINAL = frozenset(str(kind) for kind in TERMINAL_KINDS)
+"""The event kinds (as sent) after which a run is on no worker."""
 
 
 @dataclass(frozen=True)
@@ -164,10 +165,7 @@ class _WorkerSweep:
 
     def cancel(self) -> None:
         self.ctx.cancel_token.cancel()
-        root = self.ctx.store.root
-        for capture in live_captures():
-            if capture.store.root == root:
-                capture.cancel()
+        cancel_live_captures(self.ctx.store.root)
 
 
 def _sweep_for(spec: DaskSweep) -> _WorkerSweep:
@@ -404,18 +402,24 @@ def lost_worker_failure(
         else (f"it was tried {retries + 1} times (retries = {retries})")
     )
     message = f"worker {worker} was lost (its process died) while running this run; {tries}"
+    record = failed_record(store, record, "WorkerLost", message)
+    with contextlib.suppress(OSError):
+        log = store.log_path(record.run_id)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(log_line(message, "error", "metalab.dask") + "\n")
+    return record
+
+
+def failed_record(store: FileStore, record: RunRecord, kind: str, message: str) -> RunRecord:
+    """``record`` ended as failed with error ``kind: message`` (no traceback: the run's
+    own code did not raise it), written to the store."""
     record.status = Status.FAILED
-    record.error = {"type": "WorkerLost", "message": message, "traceback": ""}
+    record.error = {"type": kind, "message": message, "traceback": ""}
     record.finished_at = _dt.datetime.now()
     if record.started_at is not None:
         record.duration_ms = int((record.finished_at - record.started_at).total_seconds() * 1000)
     store.put_run_record(record)
-    with contextlib.suppress(OSError):
-        log = store.log_path(record.run_id)
-        log.parent.mkdir(parents=True, exist_ok=True)
-        stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-        with open(log, "a", encoding="utf-8") as fh:
-            fh.write(f"{stamp} [ERROR  ] [metalab.dask] {message}\n")
     return record
 
 

@@ -14,7 +14,7 @@ import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-from metalab.capture import live_captures
+from metalab.capture import cancel_live_captures
 from metalab.errors import ExecutorError
 from metalab.events import EventKind
 from metalab.operation import is_local_ref
@@ -133,8 +133,7 @@ def _init_worker(queue: Any, cancel: Any, ref: str, root: str, experiment_id: st
     def watch_cancel() -> None:
         cancel.wait()
         token.cancel()
-        for capture in live_captures():
-            capture.cancel()
+        cancel_live_captures()
 
     threading.Thread(target=watch_cancel, name="metalab-cancel-watch", daemon=True).start()
     _worker_ctx = SweepContext(

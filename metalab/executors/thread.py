@@ -10,7 +10,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from metalab.capture import live_captures
+from metalab.capture import cancel_live_captures
 from metalab.worker import RunPayload, SweepContext, execute_run, worker_label
 
 __all__ = ["ThreadExecutor"]
@@ -50,9 +50,7 @@ class ThreadExecutor:
         if ctx is None:
             return
         ctx.cancel_token.cancel()
-        for capture in live_captures():
-            if capture.store.root == ctx.store.root:
-                capture.cancel()
+        cancel_live_captures(ctx.store.root)
 
     def finish(self) -> None:
         self._ctx = None
