@@ -30,7 +30,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from metalab.store import atomic
-from tui.plotting.render import _log_ticks
+from tui.plotting.render import _log_ticks, nice_ticks, tick_decimals
 
 __all__ = [
     "COLORS",
@@ -141,21 +141,18 @@ def _transform(values: np.ndarray, log: bool) -> np.ndarray:
         return np.where(values > 0, np.log10(np.where(values > 0, values, 1.0)), np.nan)
 
 
-def _linear_ticks(lo: float, hi: float, max_ticks: int) -> tuple[list[float], list[str]]:
-    """Round ticks 1, 2 or 5 times a power of ten apart, labelled with just enough
-    decimals for that step (exponent form for very large or small values)."""
-    span = hi - lo
-    if not (span > 0 and math.isfinite(span)):
-        return [lo], [f"{lo:.4g}"]
-    raw = span / max(1, max_ticks - 1)
-    power = 10.0 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    ticks = [k * step for k in range(math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9) + 1)]
-    biggest = max(abs(t) for t in ticks) if ticks else 0.0
+def _tick_labels(ticks: list[float]) -> list[str]:
+    """Labels for round ticks (:func:`~tui.plotting.render.nice_ticks`), written out in
+    full for a paper rather than the screen's ``12.5k``: just enough decimals for the
+    step, exponent form for very large or very small values."""
+    if len(ticks) < 2:
+        return [f"{t:.4g}" for t in ticks]
+    step = ticks[1] - ticks[0]
+    biggest = max(abs(t) for t in ticks)
     if biggest >= 1e6 or (biggest and step < 1e-4):
-        return ticks, [f"{t:.3g}" if t else "0" for t in ticks]
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-    return ticks, [f"{t:.{decimals}f}" if t else "0" for t in ticks]
+        return [f"{t:.3g}" if t else "0" for t in ticks]
+    decimals = tick_decimals(step)
+    return [f"{t:.{decimals}f}" if t else "0" for t in ticks]
 
 
 def _axis(
@@ -182,7 +179,8 @@ def _axis(
     if log:
         ticks, labels = _log_ticks(lo, hi, max_ticks)
     else:
-        ticks, labels = _linear_ticks(lo, hi, max_ticks)
+        ticks = nice_ticks(lo, hi, max_ticks)
+        labels = _tick_labels(ticks)
     return _Axis(lo, hi, log, ticks, labels)
 
 

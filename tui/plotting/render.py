@@ -36,7 +36,15 @@ import plotext as plt
 from tui.plotting.color_scale import OTHER, is_number, many_value_scale, value_key
 from tui.plotting.reduce import envelope_sorted, finite_sorted
 
-__all__ = ["PALETTE", "Series", "format_value", "render_curves"]
+__all__ = [
+    "PALETTE",
+    "Series",
+    "format_value",
+    "linear_ticks",
+    "nice_ticks",
+    "render_curves",
+    "tick_decimals",
+]
 
 # 256-colour codes (16+ are fixed RGB, not remapped by terminal or Textual themes),
 # chosen to stay apart from each other on dark and light backgrounds.
@@ -313,9 +321,7 @@ def _plot(
     if ylabel:
         fig.label(ylabel, "y")
     if x_hi > x_lo and math.isfinite(x_hi - x_lo):
-        positions = _nice_ticks(x_lo, x_hi, max(2, columns // 11))
-        step = positions[1] - positions[0] if len(positions) > 1 else x_hi - x_lo
-        fig.ruler("x").ticks(positions, [_format_tick(v, step) for v in positions])
+        fig.ruler("x").ticks(*linear_ticks(x_lo, x_hi, max(2, columns // 11)))
     if log_y:
         fig.ruler("y").ticks(*_log_ticks(y_lo, y_hi, max(2, rows // 2)))
 
@@ -337,8 +343,13 @@ def _clip_huge(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def _nice_ticks(lo: float, hi: float, max_ticks: int) -> list[float]:
-    """Round positions (1, 2, 5 times a power of ten apart) inside ``[lo, hi]``."""
+def nice_ticks(lo: float, hi: float, max_ticks: int) -> list[float]:
+    """Round positions (1, 2, 2.5 or 5 times a power of ten apart) inside ``[lo, hi]``,
+    at most ``max_ticks`` of them.
+
+    The one rule for round ticks: the curve pane, the scalar charts and the exported
+    figure (:mod:`tui.plotting.figure`) all tick their linear axes with it, so a figure
+    pasted into a paper reads like the chart on screen."""
     span = hi - lo
     if not (span > 0 and math.isfinite(span)):
         return [lo]
@@ -348,6 +359,27 @@ def _nice_ticks(lo: float, hi: float, max_ticks: int) -> list[float]:
     first = math.ceil(lo / step - 1e-9)
     last = math.floor(hi / step + 1e-9)
     return [k * step for k in range(first, last + 1)] or [lo]
+
+
+def linear_ticks(lo: float, hi: float, max_ticks: int) -> tuple[list[float], list[str]]:
+    """:func:`nice_ticks` over ``[lo, hi]`` with their compact labels (:func:`_format_tick`)."""
+    positions = nice_ticks(lo, hi, max_ticks)
+    step = positions[1] - positions[0] if len(positions) > 1 else (hi - lo) or 1.0
+    return positions, [_format_tick(v, step) for v in positions]
+
+
+def tick_decimals(step: float) -> int:
+    """The decimals that write every multiple of ``step`` exactly (at most 6): 0 for a
+    step of 5 or 25, 1 for 2.5 or 0.5, 2 for 0.25.
+
+    Why not the step's order of magnitude alone: ticks 2.5 apart would then read
+    2, 5, 8, 10 instead of 2.5, 5, 7.5, 10."""
+    if not (step > 0 and math.isfinite(step)):
+        return 0
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    while decimals < 6 and abs(round(step, decimals) - step) > step * 1e-6:
+        decimals += 1
+    return decimals
 
 
 def _format_tick(value: float, step: float) -> str:
@@ -364,8 +396,7 @@ def _format_tick(value: float, step: float) -> str:
 
 
 def _trim(value: float, step: float) -> str:
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step > 0 else 0
-    text = f"{value:.{min(decimals, 6)}f}"
+    text = f"{value:.{tick_decimals(step)}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -391,7 +422,7 @@ def _log_ticks(lo: float, hi: float, max_ticks: int) -> tuple[list[float], list[
         return [math.log10(v) for v in steps], [f"{v:.3g}" for v in steps]
     if len(decades) >= 2:
         return [float(k) for k in decades], [_format_decade(k) for k in decades]
-    values = [v for v in _nice_ticks(10.0**lo, 10.0**hi, max_ticks) if v > 0]
+    values = [v for v in nice_ticks(10.0**lo, 10.0**hi, max_ticks) if v > 0]
     if len(values) >= 2:
         return [math.log10(v) for v in values], [f"{v:.3g}" for v in values]
     middle = (lo + hi) / 2

@@ -47,13 +47,12 @@ from tui.plotting.render import (
     PALETTE,
     TOO_SMALL_MESSAGE,
     _fit_line,
-    _format_tick,
     _header_lines,
     _log_ticks,
     _message_frame,
-    _nice_ticks,
     figure_lines,
     format_value,
+    linear_ticks,
 )
 
 __all__ = [
@@ -63,6 +62,8 @@ __all__ = [
     "NO_DATA_MESSAGE",
     "ScalarChart",
     "ScalarSeries",
+    "category_name",
+    "category_names",
     "render_scalar",
 ]
 
@@ -205,8 +206,13 @@ def _is_number(value: Any) -> bool:
     )
 
 
-def _category_names(chart: ScalarChart) -> list[str]:
-    """The categorical axis: given, or (bars over numbers) the distinct x values."""
+def category_names(chart: ScalarChart) -> list[str]:
+    """The categorical axis, left to right: :attr:`ScalarChart.categories` when given,
+    else (bars or boxes over numbers) the distinct x values, numbers ascending then the
+    rest first-seen, missing values left out.
+
+    Public because the plots tab's export lays its figure out on the same axis: the
+    order of the categories is decided here once, for the screen and the figure alike."""
     if chart.categories is not None:
         return [str(c) for c in chart.categories]
     values: dict[Any, None] = {}
@@ -216,10 +222,11 @@ def _category_names(chart: ScalarChart) -> list[str]:
                 values.setdefault(v, None)
     nums = sorted(v for v in values if _is_number(v))
     rest = [v for v in values if not _is_number(v)]
-    return list(dict.fromkeys(_category(v) for v in nums + rest))
+    return list(dict.fromkeys(category_name(v) for v in nums + rest))
 
 
-def _category(value: Any) -> str:
+def category_name(value: Any) -> str:
+    """The name of the category an x value falls in (numbers as the legend writes them)."""
     return format_value(value) if _is_number(value) else str(value)
 
 
@@ -236,7 +243,7 @@ def _numeric(values: list[Any]) -> np.ndarray:
 
 
 def _prepare_points(chart: ScalarChart) -> tuple[list[_Prepared], list[str] | None]:
-    categories = _category_names(chart) if chart.categorical else None
+    categories = category_names(chart) if chart.categorical else None
     slot = {c: i for i, c in enumerate(categories or [])}
     out = []
     for i, s in enumerate(chart.series):
@@ -245,7 +252,7 @@ def _prepare_points(chart: ScalarChart) -> tuple[list[_Prepared], list[str] | No
         low, high = _bar_ends(s, y)
         counts = None if s.n is None else np.asarray(s.n).ravel()[: y.size]
         if categories is not None:
-            x = np.array([slot.get(_category(v), np.nan) for v in list(s.x)[: y.size]], float)
+            x = np.array([slot.get(category_name(v), np.nan) for v in list(s.x)[: y.size]], float)
         else:
             x = _numeric(list(s.x)[: y.size])
         box, outliers = _box_rows(chart, s, y)
@@ -372,15 +379,15 @@ def _plot(
     if categories is not None:
         fig.ruler("x").ticks(*_category_ticks(categories, columns))
     elif chart.kind == "histogram":
-        fig.ruler("x").ticks(*_linear_ticks(x_lo, x_hi, max(2, columns // 11)))
+        fig.ruler("x").ticks(*linear_ticks(x_lo, x_hi, max(2, columns // 11)))
     elif chart.log_x:
         fig.ruler("x").ticks(*_log_ticks(x_lo, x_hi, max(2, columns // 9)))
     else:
-        fig.ruler("x").ticks(*_linear_ticks(x_lo, x_hi, max(2, columns // 11)))
+        fig.ruler("x").ticks(*linear_ticks(x_lo, x_hi, max(2, columns // 11)))
     if chart.log_y:
         fig.ruler("y").ticks(*_log_ticks(y_lo, y_hi, max(2, rows // 2)))
     else:
-        fig.ruler("y").ticks(*_linear_ticks(y_lo, y_hi, max(2, rows // 2)))
+        fig.ruler("y").ticks(*linear_ticks(y_lo, y_hi, max(2, rows // 2)))
 
     return figure_lines(fig, height)
 
@@ -605,12 +612,6 @@ def _draw_markers(
     y_lo, y_hi = y_range
     for x in positions:
         fig.draw(fig.segment((x, x), (y_lo, y_hi), marker=stroke))
-
-
-def _linear_ticks(lo: float, hi: float, max_ticks: int) -> tuple[list[float], list[str]]:
-    positions = _nice_ticks(lo, hi, max_ticks)
-    step = positions[1] - positions[0] if len(positions) > 1 else (hi - lo) or 1.0
-    return positions, [_format_tick(v, step) for v in positions]
 
 
 def _category_ticks(categories: list[str], columns: int) -> tuple[list[float], list[str]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
@@ -19,10 +20,12 @@ import numpy as np
 import pytest
 from _plots_trees import ITERATIONS, LRS, REPLICATES, copy_curve_fit, records, stepped_loss
 from PIL import Image
+from support.trees import run_record, write_json
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from metalab.index import runs_condition
+from metalab.store import FileStore
 from tui.browser import BrowserApp
 from tui.browser.messages import StateChanged
 from tui.browser.plots.export_dialog import PlotExportDialog
@@ -34,8 +37,13 @@ from tui.plotting.figure import (
     WIDTH,
     Figure,
     FigureSeries,
+    svg_text,
     write_figure,
 )
+from tui.plotting.render import format_value, nice_ticks
+from tui.plotting.scalar import ScalarChart, ScalarSeries, render_scalar
+from tui.widgets.curve_plot import CurvePlot
+from tui.widgets.scalar_plot import ScalarPlot
 
 SIZE = (160, 48)
 SVG = "{http://www.w3.org/2000/svg}"
@@ -244,3 +252,250 @@ def test_png_and_svg_of_an_empty_series_are_still_figures(tmp_path: Path) -> Non
     assert Image.open(png).size == (WIDTH * PNG_SCALE, HEIGHT * PNG_SCALE)
     with pytest.raises(ValueError, match="SVG or PNG"):
         write_figure(fig, tmp_path / "f.pdf")
+
+
+# -- the export shows what the screen shows ----------------------------------------------------
+
+WIDTHS_ID = "widths:1"
+WIDTHS_BY_DEPTH = {1: (32, 64), 2: (16, 32)}
+"""Each depth's widths: the groups share 32 only, so the categories seen first (depth 1's)
+are not the axis's order (16, 32, 64)."""
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def accuracy(depth: int, width: int, replicate: int) -> float:
+    return round(0.5 + 0.004 * width - 0.05 * depth + 0.01 * replicate, 6)
+
+
+@pytest.fixture
+def widths_tree(tmp_path: Path) -> Path:
+    """``widths:1``: accuracy over width by depth, 3 replicates each, the depths'
+    widths overlapping in one value only (:data:`WIDTHS_BY_DEPTH`)."""
+    folder = tmp_path / "widths" / "widths_1"
+    FileStore(folder, WIDTHS_ID).create()
+    ids = []
+    for depth, widths in WIDTHS_BY_DEPTH.items():
+        for width in widths:
+            for replicate in range(3):
+                run_id = f"{depth:04x}{width:04x}{replicate:08x}"
+                ids.append(run_id)
+                record = run_record(
+                    run_id,
+                    WIDTHS_ID,
+                    status="success",
+                    fingerprints=("c0ffee00c0ffee00", f"{depth:08x}{width:08x}", run_id),
+                    started_at="2026-01-01T10:00:00",
+                    finished_at="2026-01-01T10:00:01",
+                    duration_ms=1000,
+                    metrics={"acc": accuracy(depth, width, replicate)},
+                    provenance={"python_version": "3.11.9", "metalab_version": "0.1.0"},
+                    params={"depth": depth, "width": width},
+                    artifacts=[],
+                )
+                write_json(folder / "runs" / f"{run_id}.json", record)
+    write_json(
+        folder / "experiments" / "widths_1_20260101_095959.json",
+        {"experiment_id": WIDTHS_ID, "name": "widths", "version": "1",
+         "total_runs": len(ids), "run_ids": ids, "submitted_at": "2026-01-01T09:59:59"},
+    )  # fmt: skip
+    return tmp_path / "widths"
+
+
+def screen_categories(pane: PlotsPane, names: set[str]) -> list[str]:
+    """The x axis's category labels as the pane draws them, left to right: the line of
+    the frame that holds nothing but those labels."""
+    plot = pane.query_one(ScalarPlot)
+    frame = ANSI.sub("", render_scalar(plot.chart, plot.size.width, plot.size.height))
+    for line in frame.split("\n"):
+        tokens = line.split()
+        if tokens and set(tokens) == names:
+            return tokens
+    raise AssertionError(f"no line of category labels {sorted(names)} in\n{frame}")
+
+
+def figure_categories(svg: Path, names: set[str]) -> dict[str, float]:
+    """The figure's category tick labels and their x (figure pixels)."""
+    root = ET.parse(svg).getroot()
+    return {
+        t.text: float(t.get("x", "nan"))
+        for t in root.iter(f"{SVG}text")
+        if t.text in names and t.get("text-anchor") == "middle"
+    }
+
+
+def mark_centres(group: ET.Element) -> list[float]:
+    """The x of each bar (its centre) or point of a series' group, left to right."""
+    xs = [float(r.get("x", "0")) + float(r.get("width", "0")) / 2 for r in group.iter(f"{SVG}rect")]
+    xs += [float(c.get("cx", "0")) for c in group.iter(f"{SVG}circle")]
+    return sorted(xs)
+
+
+async def plot_widths(pilot: Pilot[Any], pane: PlotsPane, kind: str) -> None:
+    """Accuracy over width by depth, as a ``kind`` chart."""
+    cfg = pane.config
+    cfg.kind, cfg.x, cfg.y, cfg.group = kind, "params.width", "metrics.acc", "params.depth"
+    pane.refresh_view()
+    await settle(pilot)
+    assert pane.query_one(ScalarPlot).chart.kind == kind
+
+
+@pytest.mark.parametrize("kind", ["bar", "box"])
+async def test_the_figure_orders_categories_as_the_screen_does(
+    kind: str, widths_tree: Path, tmp_path: Path, wait_until: Any
+) -> None:
+    """A bar or box chart over a numeric param whose groups have different values: the
+    exported figure names its categories in the order the screen does, and each bar (or
+    median) of the figure stands over the category its CSV row says."""
+    names = {str(w) for ws in WIDTHS_BY_DEPTH.values() for w in ws}
+    app = BrowserApp(widths_tree, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_plots(pilot)
+        await plot_widths(pilot, pane, kind)
+        on_screen = screen_categories(pane, names)
+        svg = await export(pilot, tmp_path / f"{kind}.csv", wait_until)
+    assert on_screen == ["16", "32", "64"]
+    ticks = figure_categories(svg, names)
+    assert sorted(ticks, key=ticks.__getitem__) == on_screen
+    _, rows = read_csv(tmp_path / f"{kind}.csv")
+    by_depth: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        by_depth[row[0]].append(row[1])
+    series = svg_series(svg)
+    assert [g.get("data-label") for g in series] == ["depth=1", "depth=2"]
+    for g, depth in zip(series, ("1", "2"), strict=True):
+        under = [min(ticks, key=lambda name: abs(ticks[name] - x)) for x in mark_centres(g)]
+        assert under == by_depth[depth] == [str(w) for w in WIDTHS_BY_DEPTH[int(depth)]]
+
+
+async def test_interquartile_and_bootstrap_bars_are_exported_as_drawn(
+    curve_fit: Path, tmp_path: Path, wait_until: Any
+) -> None:
+    """The median's interquartile range and bootstrap 95% CI: the CSV's ``low`` and
+    ``high`` are the bar's ends, numpy's quartiles and the seeded bootstrap's interval,
+    as the chart draws them."""
+    by_point: dict[tuple[str, str], np.ndarray] = {}
+    for rec in records(curve_fit):
+        params = rec["params_resolved"]
+        key = (str(params["n_iterations"]), format_value(params["learning_rate"]))
+        by_point[key] = np.append(by_point.get(key, []), float(rec["metrics"]["final_loss"]))
+    app = BrowserApp(curve_fit)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_plots(pilot)
+        await pilot.press("a", "e")  # the median; the interquartile range
+        await settle(pilot)
+        assert pane.config.error_drawn == "iqr"
+        await export(pilot, tmp_path / "iqr.csv", wait_until)
+        await pilot.press("e")  # the bootstrap 95% CI of the median
+        await settle(pilot)
+        assert pane.config.error_drawn == "boot95"
+        drawn = {
+            (s.label, format_value(x)): (lo, hi)
+            for s in pane.query_one(ScalarPlot).chart.series
+            for x, lo, hi in zip(s.x, s.low, s.high, strict=True)
+        }
+        await export(pilot, tmp_path / "boot95.csv", wait_until)
+
+    header, rows = read_csv(tmp_path / "iqr.csv")
+    assert header[2:] == ["median(final_loss)", "n", "iqr", "low", "high"]
+    assert len(rows) == len(by_point)
+    for group, x, median, _, _, low, high in rows:
+        q1, med, q3 = np.percentile(by_point[(group, format_value(float(x)))], [25, 50, 75])
+        assert (float(median), float(low), float(high)) == pytest.approx((med, q1, q3), rel=1e-12)
+
+    header, rows = read_csv(tmp_path / "boot95.csv")
+    assert header[4:] == ["boot95", "low", "high"]
+    assert len(rows) == len(drawn)
+    for group, x, median, _, _, low, high in rows:
+        values = by_point[(group, format_value(float(x)))]
+        picks = np.random.default_rng(0).integers(0, values.size, (2000, values.size))
+        want = np.percentile(np.median(values[picks], axis=1), [2.5, 97.5])
+        assert (float(low), float(high)) == pytest.approx(tuple(want), rel=1e-12)
+        assert (float(low), float(high)) == drawn[(group, format_value(float(x)))]
+        assert float(low) <= float(median) <= float(high)
+
+
+async def test_the_controls_summary_names_the_bars_and_band_drawn(curve_fit: Path) -> None:
+    """In a narrow terminal the controls are summed up in a line: it names the error bar
+    (or curve band) the chart draws, not one asked for that does not fit the aggregate,
+    and says so when none is drawn."""
+    app = BrowserApp(curve_fit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_plots(pilot)
+        summary = pane.query_one("#plot-summary", Static)
+
+        async def settings(*keys: str) -> list[str]:
+            """Press ``keys``; the summary's settings, before the fields it names."""
+            await pilot.press(*keys)
+            await settle(pilot)
+            assert summary.display
+            return str(summary.content).split(" │ ", 1)[1].split(" · by ")[0].split(" · ")
+
+        assert await settings("e") == ["scatter", "mean", "error std"]
+        # a median's counterpart of std: the interquartile range, as the title says
+        assert await settings("a") == ["scatter", "median", "error iqr"]
+        assert "interquartile range" in pane.query_one(ScalarPlot).chart.title
+        # around a minimum no bar applies: the std asked for is not drawn
+        assert pane.config.error == "std"
+        assert await settings("a") == ["scatter", "min", "no error bars"]
+        # back to a mean (max, count, none, mean) and on to the box plot: quartiles
+        assert await settings("a", "a", "a", "a") == ["scatter", "mean", "error std"]
+        assert await settings("k", "k", "k", "k") == ["box", "median and quartiles"]
+        # grouped curves around a median: the band is the interquartile range, not ci95
+        await settings("m", "o", "a")
+        assert (pane.config.band, pane.config.band_drawn) == ("ci95", "iqr")
+        assert "band q1 to q3" in pane.query_one(CurvePlot).title
+        assert "band iqr" in str(summary.content)
+        assert "ci95" not in str(summary.content)
+
+
+# -- round ticks: one rule for the screen and the figure, labels that read as their values -----
+
+Y_TICK = re.compile(r"^\s*(\S+)┤")
+
+
+def screen_y_ticks(frame: str) -> list[float]:
+    """The values the y axis of a drawn frame names, top to bottom."""
+    return [float(m[1]) for line in ANSI.sub("", frame).split("\n") if (m := Y_TICK.match(line))]
+
+
+def figure_y_axis(svg: str) -> tuple[float, float, list[float]]:
+    """The figure's y axis: the values at the bottom and the top of its frame (from where
+    its tick labels stand) and the values its tick labels name, bottom to top."""
+    root = ET.fromstring(svg)
+    frame = next(
+        r for r in root.iter(f"{SVG}rect") if r.get("fill") == "none" and r.get("stroke") != "none"
+    )
+    top = float(frame.get("y", "nan"))
+    bottom = top + float(frame.get("height", "nan"))
+    labels = [
+        (float(t.get("y", "nan")) - 4, float(t.text or "nan"))
+        for t in root.iter(f"{SVG}text")
+        if t.get("text-anchor") == "end"
+    ]
+    labels.sort(key=lambda pv: -pv[0])
+    (p0, v0), (p1, v1) = labels[0], labels[-1]
+    per_pixel = (v1 - v0) / (p0 - p1)
+    return v0 - (bottom - p0) * per_pixel, v0 + (p0 - top) * per_pixel, [v for _, v in labels]
+
+
+@pytest.mark.parametrize("top", [1.4, 9.0, 14.0, 23.0, 140.0, 0.06])
+def test_the_figure_ticks_its_axis_as_the_screen_does(top: float) -> None:
+    """The exported figure's y axis is ticked by the screen's rule for round ticks (1,
+    2, 2.5 or 5 times a power of ten apart, at most 7 of them on a figure), its labels
+    naming the values where they stand."""
+    fig = Figure([FigureSeries("loss", np.arange(3.0), np.array([top / 14, top / 2, top]))])
+    lo, hi, labels = figure_y_axis(svg_text(fig))
+    assert labels == pytest.approx(nice_ticks(lo, hi, 7), rel=1e-6, abs=1e-12)
+
+
+@pytest.mark.parametrize("height", range(14, 40))
+def test_the_screens_tick_labels_read_as_their_values(height: int) -> None:
+    """Ticks 2.5 apart are labelled 2.5, 5, 7.5 on screen, not 2, 5, 8: evenly spaced
+    ticks read as evenly spaced values."""
+    chart = ScalarChart(
+        kind="line", series=[ScalarSeries("loss", x=[0, 1, 2], y=np.array([1.0, 7.0, 14.0]))]
+    )
+    values = screen_y_ticks(render_scalar(chart, 60, height))
+    assert len(values) >= 2
+    steps = np.diff(values)
+    assert steps == pytest.approx(np.full(steps.size, steps[0]), rel=1e-9)

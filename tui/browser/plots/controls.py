@@ -176,7 +176,7 @@ def controls_summary(cfg: PlotConfig, source: CurveSource | None, plot_selection
     if cfg.mode == "curves":
         parts = ["curves", cfg.layout, by]
         if cfg.layout == "grouped":
-            parts.append(f"band {cfg.band}")
+            parts.append(f"band {cfg.band_drawn}")
         parts += [f"smooth {cfg.smoothing:g}"] if cfg.smoothing else []
         parts += ["log y"] if cfg.curve_log_y else []
         parts.append(source.label if source else "—")
@@ -184,12 +184,23 @@ def controls_summary(cfg: PlotConfig, source: CurveSource | None, plot_selection
         parts = ["histogram", f"bins {cfg.bins or 'auto'}", *(["log y"] if cfg.log_y else [])]
         parts += [by, f"of {short_name(cfg.y) or '—'}"]
     else:
-        parts = [cfg.kind, cfg.agg, f"error {cfg.error}"]
+        parts = _scalar_summary(cfg)
         parts += [f"log {axis}" for axis, on in (("x", cfg.log_x), ("y", cfg.log_y)) if on]
         parts += [by, f"x {short_name(cfg.x) or '—'}", f"y {short_name(cfg.y) or '—'}"]
     if plot_selection:
         parts.insert(1, "selection")
     return "v: controls │ " + " · ".join(parts)
+
+
+def _scalar_summary(cfg: PlotConfig) -> list[str]:
+    """The kind, aggregate and error bar of a scalar chart as drawn: a box plot draws
+    medians and quartiles whatever the aggregate; a bar asked for that does not fit the
+    aggregate is drawn as its counterpart (:attr:`PlotConfig.error_drawn`) or not at all,
+    and the line must say what the chart shows, not what was once asked for."""
+    if cfg.kind == "box":
+        return [cfg.kind, "median and quartiles"]
+    error = f"error {cfg.error_drawn}" if cfg.error_applies else "no error bars"
+    return [cfg.kind, cfg.agg, error]
 
 
 def apply_select(cfg: PlotConfig, select_id: str | None, value: Any) -> bool:

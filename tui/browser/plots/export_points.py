@@ -10,7 +10,10 @@ The CSV holds the chart's points at full precision, one row per point, in long f
 
 * a scalar chart (points aggregated over replicates, or one per run):
   ``<group field>, <x field>, <y as drawn>, n, <error kind>, low, high`` (the error
-  bar's half-width and its ends; empty without error bars);
+  bar's half-width and its ends; an interquartile range or a bootstrap interval, not
+  symmetric, has its ends only; all empty without error bars). A bar or box chart's
+  figure puts its categories in the screen's order
+  (:func:`~tui.plotting.scalar.category_names`);
 * a histogram: ``<group field>, bin_low, bin_high, count`` per group and bin;
 * curves: ``series, step, value`` per point of each line drawn (a run's id; or, for
   grouped curves, ``<group value>:mean``, ``:low``, ``:high``), smoothed as drawn.
@@ -30,14 +33,14 @@ from typing import Any
 
 import numpy as np
 
-from metalab.index import Histogram, Plot
+from metalab.index import Histogram, Plot, Point
 from metalab.index.export import export_filename
 from metalab.store import atomic
 from tui.browser.plots.config import PlotConfig
-from tui.browser.plots.scope import is_number, short_name
+from tui.browser.plots.scope import short_name
 from tui.plotting.figure import Figure, FigureSeries, write_figure
 from tui.plotting.render import Series, format_value
-from tui.plotting.scalar import ScalarChart
+from tui.plotting.scalar import ScalarChart, category_name, category_names
 
 __all__ = ["PlotExport", "default_name", "plot_export", "write_plot_export"]
 
@@ -88,20 +91,11 @@ def _scalar(plot: Plot, chart: ScalarChart, cfg: PlotConfig) -> PlotExport:
     for index, s in enumerate(plot.series):
         label = s.label if grouped else "all"
         for p in s.points:
-            has_bar = bars and not math.isnan(p.err)
-            rows.append(
-                [
-                    label,
-                    p.x,
-                    p.y,
-                    p.n,
-                    p.err if has_bar else None,
-                    p.low if has_bar else None,
-                    p.high if has_bar else None,
-                ]
-            )
+            low, high = _bar_ends(p) if bars else (None, None)
+            half_width = p.err if bars and math.isfinite(p.err) else None
+            rows.append([label, p.x, p.y, p.n, half_width, low, high])
         if categories is not None:
-            xs = np.array([position.get(_category(x), np.nan) for x in s.xs], dtype=float)
+            xs = np.array([position.get(category_name(x), np.nan) for x in s.xs], dtype=float)
         else:
             xs = np.array([float(x) for x in s.xs], dtype=float)
         lows = np.array([p.low if bars else np.nan for p in s.points], dtype=float)
@@ -125,17 +119,25 @@ def _scalar(plot: Plot, chart: ScalarChart, cfg: PlotConfig) -> PlotExport:
     return PlotExport(chart.title, columns, rows, figure)
 
 
-def _category(x: Any) -> str:
-    return format_value(x) if is_number(x) else str(x)
+def _bar_ends(p: Point) -> tuple[float | None, float | None]:
+    """The ends of a point's error bar as drawn, or (None, None) where it has none.
+
+    Why not ``err``: the interquartile range and the bootstrap interval are not
+    symmetric, so their points carry the ends (``bounds``) and a NaN ``err``; the ends
+    must come from the bar, whichever kind it is (a symmetric bar of n < 2 has none)."""
+    if p.bounds is None and not math.isfinite(p.err):
+        return None, None
+    return p.low, p.high
 
 
 def _categories(chart: ScalarChart) -> list[str] | None:
-    """The categorical axis's names in order (None for a numeric axis)."""
-    if chart.categories is not None:
-        return list(chart.categories)
-    if chart.kind == "bar":
-        return list(dict.fromkeys(_category(x) for s in chart.series for x in s.x))
-    return None
+    """The categorical axis's names in the screen's order (None for a numeric axis).
+
+    Taken from the renderer (:func:`~tui.plotting.scalar.category_names`), not worked out
+    again here: a bar or box chart over numbers has no :attr:`ScalarChart.categories`,
+    and an order of our own (first seen, group by group) put a figure's bars where the
+    screen has none."""
+    return category_names(chart) if chart.categorical else None
 
 
 def _histogram(hist: Histogram, chart: ScalarChart, cfg: PlotConfig) -> PlotExport:
