@@ -154,6 +154,21 @@ def test_histogram_stacks_groups_over_shared_bins() -> None:
     assert any(line.lstrip().startswith("7┤") for line in plain_lines(frame))
 
 
+@pytest.mark.parametrize("height", range(10, 30))
+def test_a_histograms_count_axis_ticks_whole_runs(height: int) -> None:
+    """Its y axis counts runs: no tick at 2.5 of them, whatever the pane's height."""
+    chart = ScalarChart(
+        kind="histogram", series=[ScalarSeries("a", [], np.array([1.0, 3, 5, 2, 0]))],
+        edges=np.linspace(0.0, 1.0, 6),
+    )  # fmt: skip
+    ticks = [
+        line.split("┤")[0].strip()
+        for line in plain_lines(render_scalar(chart, 60, height))
+        if "┤" in line
+    ]
+    assert len(ticks) >= 2 and all(t.isdigit() for t in ticks), ticks
+
+
 @pytest.mark.parametrize(
     "chart",
     [

@@ -343,9 +343,10 @@ def _clip_huge(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def nice_ticks(lo: float, hi: float, max_ticks: int) -> list[float]:
+def nice_ticks(lo: float, hi: float, max_ticks: int, *, whole: bool = False) -> list[float]:
     """Round positions (1, 2, 2.5 or 5 times a power of ten apart) inside ``[lo, hi]``,
-    at most ``max_ticks`` of them.
+    at most ``max_ticks`` of them; ``whole`` for an axis of counts: whole numbers only
+    (no tick at 2.5 runs).
 
     The one rule for round ticks: the curve pane, the scalar charts and the exported
     figure (:mod:`tui.plotting.figure`) all tick their linear axes with it, so a figure
@@ -355,15 +356,21 @@ def nice_ticks(lo: float, hi: float, max_ticks: int) -> list[float]:
         return [lo]
     raw = span / max(1, max_ticks - 1)
     power = 10.0 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    steps = (1, 2, 2.5, 5, 10)
+    if whole:
+        power = max(1.0, power)
+        steps = (1, 2, 5, 10) if power == 1 else steps  # 25, 250: whole, and round
+    step = next(m * power for m in steps if m * power >= raw)
     first = math.ceil(lo / step - 1e-9)
     last = math.floor(hi / step + 1e-9)
     return [k * step for k in range(first, last + 1)] or [lo]
 
 
-def linear_ticks(lo: float, hi: float, max_ticks: int) -> tuple[list[float], list[str]]:
+def linear_ticks(
+    lo: float, hi: float, max_ticks: int, *, whole: bool = False
+) -> tuple[list[float], list[str]]:
     """:func:`nice_ticks` over ``[lo, hi]`` with their compact labels (:func:`_format_tick`)."""
-    positions = nice_ticks(lo, hi, max_ticks)
+    positions = nice_ticks(lo, hi, max_ticks, whole=whole)
     step = positions[1] - positions[0] if len(positions) > 1 else (hi - lo) or 1.0
     return positions, [_format_tick(v, step) for v in positions]
 

@@ -387,7 +387,8 @@ def _plot(
     if chart.log_y:
         fig.ruler("y").ticks(*_log_ticks(y_lo, y_hi, max(2, rows // 2)))
     else:
-        fig.ruler("y").ticks(*linear_ticks(y_lo, y_hi, max(2, rows // 2)))
+        counts = chart.kind == "histogram"  # runs per bin: no tick at 2.5 runs
+        fig.ruler("y").ticks(*linear_ticks(y_lo, y_hi, max(2, rows // 2), whole=counts))
 
     return figure_lines(fig, height)
 
