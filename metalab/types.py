@@ -8,11 +8,20 @@ older or foreign trees still load.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["ArtifactDescriptor", "Provenance", "RunRecord", "Status"]
+__all__ = [
+    "ArtifactDescriptor",
+    "Provenance",
+    "RunRecord",
+    "Status",
+    "check_record",
+    "json_kind",
+    "written_status",
+]
 
 SCHEMA_VERSION = "0.1"
 
@@ -58,7 +67,7 @@ class ArtifactDescriptor:
         """The descriptor stored as ``d``; odd sizes and metadata become 0 and {}."""
         try:
             size = int(d.get("size_bytes") or 0)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: infinity
             size = 0
         metadata = d.get("metadata")
         return cls(
@@ -133,64 +142,48 @@ class RunRecord:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RunRecord:
-        """The record stored as ``d``; missing keys take their defaults.
+    def from_dict(cls, d: dict[str, Any], name: str = "") -> RunRecord:
+        """The record stored as ``d``; missing keys (and nulls) take their defaults.
+
+        ``name`` is the run id the record's file name says (``runs/<name>.json``): a
+        record without a ``run_id`` is that run, one holding another is refused.
 
         Raises:
-            ValueError: ``d`` is not a run record: not an object, or a key holding the
-                wrong kind of value (a list where an object belongs, say). The message
-                says which key.
+            ValueError: ``d`` is not a run record (see :func:`check_record`).
         """
-        if not isinstance(d, dict):
-            raise ValueError(f"a run record is a JSON object, this is {_kind(d)}")
-        prov = _object(d, "provenance")
-        raw_status = d.get("status", "running")
-        if not isinstance(raw_status, str):
-            raise ValueError(f"'status' is {_kind(raw_status)}, not a string")
+        check_record(d, name)
+        prov = d.get("provenance") or {}
         try:
-            status = Status(raw_status)
+            status = Status(written_status(d))
         except ValueError:
             status = Status.RUNNING
-        for key in ("run_id", "experiment_id"):
-            if not isinstance(d.get(key, ""), str):
-                raise ValueError(f"{key!r} is {_kind(d[key])}, not a string")
         error = d.get("error")
-        if error is not None and not isinstance(error, dict):
-            raise ValueError(f"'error' is {_kind(error)}, not an object")
-        artifacts = _array(d, "artifacts")
-        if not all(isinstance(a, dict) for a in artifacts):
-            raise ValueError("'artifacts' holds something that is not an object")
-        try:
-            duration = int(d.get("duration_ms") or 0)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"'duration_ms' is {_kind(d.get('duration_ms'))}, not a number"
-            ) from None
+        duration = d.get("duration_ms")
         return cls(
-            run_id=str(d.get("run_id", "")),
-            experiment_id=str(d.get("experiment_id", "")),
+            run_id=str(d.get("run_id") or name),
+            experiment_id=str(d.get("experiment_id") or ""),
             status=status,
             context_fingerprint=str(d.get("context_fingerprint") or ""),
             params_fingerprint=str(d.get("params_fingerprint") or ""),
             seed_fingerprint=str(d.get("seed_fingerprint") or ""),
             started_at=_parse_time(d.get("started_at")),
             finished_at=_parse_time(d.get("finished_at")),
-            duration_ms=duration,
-            metrics=_object(d, "metrics"),
+            duration_ms=int(duration or 0),
+            metrics=dict(d.get("metrics") or {}),
             provenance=Provenance(
                 code_hash=str(prov.get("code_hash") or ""),
                 python_version=str(prov.get("python_version") or ""),
                 metalab_version=str(prov.get("metalab_version") or ""),
                 executor_id=str(prov.get("executor_id") or ""),
                 host=str(prov.get("host") or ""),
-                extra=_object(prov, "extra", "provenance.extra"),
+                extra=dict(prov.get("extra") or {}),
             ),
             error=error,
-            params_resolved=_object(d, "params_resolved"),
-            tags=_array(d, "tags"),
-            warnings=_array(d, "warnings"),
+            params_resolved=dict(d.get("params_resolved") or {}),
+            tags=list(d.get("tags") or []),
+            warnings=list(d.get("warnings") or []),
             notes=d.get("notes"),
-            artifacts=[ArtifactDescriptor.from_dict(a) for a in artifacts],
+            artifacts=[ArtifactDescriptor.from_dict(a) for a in d.get("artifacts") or []],
             extra={k: v for k, v in d.items() if k not in _KNOWN_KEYS},
         )
 
@@ -204,7 +197,7 @@ _KNOWN_KEYS = frozenset({
 """The keys of a schema 0.1 record; any other key is kept in ``RunRecord.extra``."""
 
 
-def _kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
     """What a JSON value is, for a message: 'a list', 'a string', 'null'."""
     if value is None:
         return "null"
@@ -212,19 +205,56 @@ def _kind(value: Any) -> str:
     return names.get(type(value), "a number" if isinstance(value, int | float) else "a value")
 
 
-def _object(d: dict[str, Any], key: str, label: str | None = None) -> dict[str, Any]:
-    value = d.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ValueError(f"{label or key!r} is {_kind(value)}, not an object")
-    return dict(value)
+_KINDS: tuple[tuple[str, type, str], ...] = (
+    ("status", str, "a string"),
+    ("run_id", str, "a string"),
+    ("experiment_id", str, "a string"),
+    ("metrics", dict, "an object"),
+    ("params_resolved", dict, "an object"),
+    ("provenance", dict, "an object"),
+    ("error", dict, "an object"),
+    ("tags", list, "a list"),
+    ("warnings", list, "a list"),
+    ("artifacts", list, "a list"),
+)
+"""The keys whose value, when not null, must be of one kind, and how a message says it."""
 
 
-def _array(d: dict[str, Any], key: str) -> list[Any]:
-    value = d.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ValueError(f"{key!r} is {_kind(value)}, not a list")
-    return list(value)
+def check_record(d: Any, name: str = "") -> dict[str, Any]:
+    """``d`` itself when it can be a run record; else ValueError saying briefly why.
+
+    The one check of a record's shape, shared by metalab's readers and the browser's
+    index, so a file is a record to both or to neither (``load_results`` and the
+    browser skip the same files, in the same words). A null stands for a missing key.
+    ``name`` is the run id the record's file name says: a record holding another run
+    is not that run's record.
+    """
+    if not isinstance(d, dict):
+        raise ValueError(f"a run record is a JSON object, this is {json_kind(d)}")
+    for key, kind, said in _KINDS:
+        value = d.get(key)
+        if value is not None and not isinstance(value, kind):
+            raise ValueError(f"{key!r} is {json_kind(value)}, not {said}")
+    extra = (d.get("provenance") or {}).get("extra")
+    if extra is not None and not isinstance(extra, dict):
+        raise ValueError(f"'provenance.extra' is {json_kind(extra)}, not an object")
+    duration = d.get("duration_ms")
+    if duration is not None and not _finite_number(duration):
+        raise ValueError(f"'duration_ms' is {json_kind(duration)}, not a finite number")
+    if not all(isinstance(a, dict) for a in d.get("artifacts") or []):
+        raise ValueError("'artifacts' holds something that is not an object")
+    run_id = d.get("run_id")
+    if run_id and name and run_id != name:
+        raise ValueError(f"it holds run {run_id!r}, not the run its name says")
+    return d
+
+
+def written_status(d: dict[str, Any]) -> str:
+    """The status as a checked record writes it, also one metalab does not write
+    (``preempted``), which the browser shows; a record without one is ``running``."""
+    return d.get("status") or "running"
+
+
+def _finite_number(value: Any) -> bool:
+    """Whether ``value`` is a JSON number that is neither a boolean nor NaN/infinity."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

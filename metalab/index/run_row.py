@@ -27,8 +27,9 @@ from typing import Any
 
 from metalab._canonical import fingerprint
 from metalab.index.table import RECORD_FIELDS, _iso_and_ts
+from metalab.types import check_record, written_status
 
-__all__ = ["STATUSES", "RecordError", "RunRow", "guess_replicates", "json_kind"]
+__all__ = ["STATUSES", "RecordError", "RunRow", "guess_replicates"]
 
 STATUSES = ("success", "failed", "running", "cancelled")
 """The statuses metalab writes. A record may hold any other string (another tool's
@@ -39,52 +40,6 @@ class RecordError(ValueError):
     """A file in ``runs/`` that is not a run record; the message says why, briefly
     (``the file is not valid JSON (truncated?)``, ``'metrics' is a list, not an
     object``), in the words ``load_results`` uses for the same files."""
-
-
-def json_kind(value: Any) -> str:
-    """What a JSON value is, for a message: ``a list``, ``a string``, ``null``."""
-    if value is None:
-        return "null"
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
-    return names.get(type(value), "a number" if isinstance(value, int | float) else "a value")
-
-
-def _check_record(d: Any, record_file: str) -> None:
-    """Raise :class:`RecordError` when ``d`` cannot be a run record: not an object, or
-    a key holding the wrong kind of value, or another run's id than its file's name."""
-    if not isinstance(d, dict):
-        raise RecordError(f"a run record is a JSON object, this is {json_kind(d)}")
-    kinds: tuple[tuple[str, type | tuple[type, ...], str], ...] = (
-        ("status", str, "a string"),
-        ("run_id", str, "a string"),
-        ("experiment_id", str, "a string"),
-        ("metrics", dict, "an object"),
-        ("params_resolved", dict, "an object"),
-        ("provenance", dict, "an object"),
-        ("error", dict, "an object"),
-        ("tags", list, "a list"),
-        ("warnings", list, "a list"),
-        ("artifacts", list, "a list"),
-    )
-    for key, kind, said in kinds:
-        value = d.get(key)
-        if value is not None and not isinstance(value, kind):
-            raise RecordError(f"{key!r} is {json_kind(value)}, not {said}")
-    extra = (d.get("provenance") or {}).get("extra")
-    if extra is not None and not isinstance(extra, dict):
-        raise RecordError(f"'provenance.extra' is {json_kind(extra)}, not an object")
-    duration = d.get("duration_ms")
-    if duration is not None and (
-        isinstance(duration, bool)
-        or not isinstance(duration, int | float)
-        or not math.isfinite(duration)
-    ):
-        raise RecordError(f"'duration_ms' is {json_kind(duration)}, not a finite number")
-    if not all(isinstance(a, dict) for a in d.get("artifacts") or []):
-        raise RecordError("'artifacts' holds something that is not an object")
-    run_id, stem = d.get("run_id"), Path(record_file).stem
-    if run_id and record_file and run_id != stem:
-        raise RecordError(f"it holds run {run_id!r}, not the run its name says")
 
 
 @dataclass(slots=True)
@@ -144,13 +99,17 @@ class RunRow:
         without one is ``running``, as metalab reads it).
 
         Raises:
-            RecordError: ``d`` is not a run record (see :func:`_check_record`).
+            RecordError: ``d`` is not a run record (see :func:`metalab.types.check_record`,
+                which ``load_results`` checks records with too).
         """
-        _check_record(d, record_file)
+        try:
+            check_record(d, Path(record_file).stem)
+        except ValueError as exc:
+            raise RecordError(str(exc)) from None
         prov = d.get("provenance") or {}
         extra = prov.get("extra") or {}
         error = d.get("error")
-        status = d.get("status") or "running"
+        status = written_status(d)
         started, started_ts = _iso_and_ts(d.get("started_at"))
         finished, finished_ts = _iso_and_ts(d.get("finished_at"))
         replicate = extra.get("replicate")

@@ -31,8 +31,10 @@ from typing import Any
 import numpy as np
 
 from metalab.index.filter_language import Condition, parse_value
+from metalab.index.table import format_size
 from metalab.index.tree import ExperimentIndex, Table, TreeIndex
 from metalab.index.tree_bounds import inside_tree
+from metalab.store import log_tail
 
 __all__ = [
     "CATEGORIES",
@@ -398,40 +400,39 @@ def find_in_log(
     searching at most its last ``max_bytes`` bytes, :data:`LOG_CHUNK` at a time; None
     when the file cannot be read or ``cancelled()`` turned true."""
     try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            start = max(0, size - max_bytes)
-            pos, carry = start, b""
-            if start:  # begin at the first whole line after the cut
-                fh.seek(start - 1)
-                head = fh.read(min(LOG_CHUNK, size - start + 1))
-                cut = head.find(b"\n")
-                pos = start - 1 + (cut + 1 if cut >= 0 else len(head))
-                carry = head[cut + 1 :] if cut >= 0 else b""
-            line_no: int | None = 1 if start == 0 else None
-            while True:
-                if cancelled is not None and cancelled():
-                    return None
-                data = fh.read(LOG_CHUNK)
-                buf = carry + data
-                if data:
-                    cut = buf.rfind(b"\n")
-                    if cut < 0:
-                        carry = buf  # one long line so far: read on (max_bytes bounds it)
-                        continue
-                    block, carry = buf[: cut + 1], buf[cut + 1 :]
-                else:
-                    block, carry = buf, b""
-                found = _match_in_block(block, needle, pos, line_no)
-                if found is not None:
-                    return LogScan(found, size, start)
-                if line_no is not None:
-                    line_no += block.count(b"\n")
-                pos += len(block)
-                if not data:
-                    return LogScan(None, size, start)
+        size = os.stat(path).st_size
+        start = max(0, size - max_bytes)
+        pos = _first_line_start(path, start)
+        line_no: int | None = 1 if start == 0 else None
+        carry = b""
+        while True:
+            if cancelled is not None and cancelled():
+                return None
+            got = log_tail.read_bytes_after(path, pos + len(carry), max_bytes=LOG_CHUNK, final=True)
+            block = carry + got.data
+            if got.data and not got.partial and not got.data.endswith(b"\n"):
+                carry = block  # one long line so far: read on (max_bytes bounds it)
+                continue
+            carry = b""
+            found = _match_in_block(block, needle, pos, line_no)
+            if found is not None:
+                return LogScan(found, size, start)
+            if line_no is not None:
+                line_no += block.count(b"\n")
+            pos += len(block)
+            if not got.data:  # the end of the file
+                return LogScan(None, size, start)
     except OSError:
         return None
+
+
+def _first_line_start(path: os.PathLike[str] | str, start: int) -> int:
+    """Where the first whole line at or after byte ``start`` begins: a search of a log's
+    end starts there, not inside a line (a line longer than a chunk is skipped that far)."""
+    if start == 0:
+        return 0
+    got = log_tail.read_bytes_after(path, start - 1, max_bytes=LOG_CHUNK, max_lines=1, final=True)
+    return got.start + len(got.data)
 
 
 def _match_in_block(block: bytes, needle: str, pos: int, line_no: int | None) -> LogMatch | None:
@@ -534,13 +535,9 @@ def capped_note(capped: list[tuple[str, str, int]], max_bytes: int = SEARCH_LOG_
     largest = max(size for _, _, size in capped)
     what = "1 log" if len(capped) == 1 else f"{len(capped)} logs"
     return (
-        f"searched the last {_mb(max_bytes)} of {what} larger than that"
-        f" ({'the largest ' if len(capped) > 1 else ''}{_mb(largest)})"
+        f"searched the last {format_size(max_bytes, 0, binary=True)} of {what} larger than that"
+        f" ({'the largest ' if len(capped) > 1 else ''}{format_size(largest, 0, binary=True)})"
     )
-
-
-def _mb(n: int) -> str:
-    return f"{n / 2**20:.0f} MB" if n >= 2**20 else f"{n / 1024:.0f} KB"
 
 
 def search_logs(

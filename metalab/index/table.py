@@ -14,7 +14,7 @@ Why it is shaped this way:
 The rows come from :mod:`metalab.index.tree`, which reads, caches and refreshes the
 records; this module only turns rows (or any flat dicts) into columns, describes each
 column for the field index (:class:`FieldInfo`) and formats a cell for display
-(:func:`format_cell`). No textual or plotext here.
+(:func:`format_cell`), and a byte count (:func:`format_size`). No textual or plotext here.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ __all__ = [
     "FieldInfo",
     "Table",
     "format_cell",
+    "format_size",
 ]
 
 MAX_DISTINCT = 100
@@ -410,3 +411,28 @@ def format_cell(value: Any, missing: str = "—") -> str:
     if isinstance(value, list | tuple | dict):
         return json.dumps(value, default=str)
     return str(value)
+
+
+def format_size(
+    size: int | None, digits: int = 1, *, binary: bool = False, missing: str = "—"
+) -> str:
+    """A byte count as the screens show it: ``512 B``, ``1.5 kB``, ``2.0 MB``, ``3.1 GB``.
+
+    The one byte-size text of the index and the browser (an artifact's size, how much
+    of a log is not shown, a search's note), so sizes read alike wherever they show.
+    ``digits`` decimals above bytes; ``missing`` for an unknown size (None, negative).
+    ``binary`` counts in 1024s (``KB``) where the sizes are powers of two, so they come
+    out round (a search's window of 8 * 2**20 bytes is ``8 MB``).
+    """
+    if size is None or size < 0:
+        return missing
+    base = 1024 if binary else 1000
+    if size < base:
+        return f"{size} B"
+    value = size / base
+    units = ("KB" if binary else "kB", "MB", "GB")
+    for unit in units[:-1]:
+        if value < base:
+            return f"{value:.{digits}f} {unit}"
+        value /= base
+    return f"{value:.{digits}f} {units[-1]}"

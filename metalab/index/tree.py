@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import os
 import threading
 import time
@@ -55,7 +54,7 @@ from metalab.index.experiment_files import (
     read_json,
     scan_files,
 )
-from metalab.index.run_row import RecordError, RunRow, guess_replicates, json_kind
+from metalab.index.run_row import RecordError, RunRow, guess_replicates
 from metalab.index.summary import Changes, ExperimentSummary
 from metalab.index.table import (
     RECORD_FIELDS,
@@ -69,7 +68,9 @@ from metalab.index.tree_bounds import OUTSIDE_TREE, SYMLINK_OUT, inside_tree
 from metalab.index.tree_store import TreeStore
 from metalab.results import Run
 from metalab.store import atomic
+from metalab.store.filestore import decode_json
 from metalab.store.layout import META_FILE, find_experiment_dirs
+from metalab.types import json_kind
 
 __all__ = [
     "RECORD_FIELDS",
@@ -424,15 +425,14 @@ class ExperimentIndex:
 
 
 def _read_value(path: Path) -> Any:
-    """The JSON value in ``path``; RecordError saying briefly what else it holds."""
+    """The JSON value in ``path``, decoded as metalab decodes a record; RecordError
+    saying briefly what else it holds."""
     with open(path, "rb") as fh:
         data = fh.read()
-    if not data.strip():
-        raise RecordError("the file is empty")
     try:
-        return json.loads(data)
-    except ValueError:  # binary garbage too (not UTF-8)
-        raise RecordError("the file is not valid JSON (truncated?)") from None
+        return decode_json(data)
+    except ValueError as exc:
+        raise RecordError(str(exc)) from None
 
 
 def _read_object(path: Path) -> dict[str, Any]:

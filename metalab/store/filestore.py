@@ -39,7 +39,7 @@ from metalab.store.layout import META_FILE, TreeLayout, decode_name, safe_experi
 from metalab.store.lock import ExperimentLock
 from metalab.types import ArtifactDescriptor, RunRecord
 
-__all__ = ["FileStore", "Skipped", "open_store"]
+__all__ = ["FileStore", "Skipped", "decode_json", "open_store"]
 
 log = logging.getLogger("metalab.store")
 
@@ -160,26 +160,20 @@ class FileStore:
             OSError: it cannot be read (OutsideTreeError: it leads out of the tree).
             ValueError: it is not a run record; the message says what is wrong.
         """
+        return self.read_run_payload(path)[0]
+
+    def read_run_payload(self, path: Path) -> tuple[RunRecord, dict[str, Any]]:
+        """The record in ``path`` and the JSON object it was parsed from, for a reader
+        that shows what the schema maps away (a status metalab does not write, such as
+        ``preempted``); raises as :meth:`read_run_record` does."""
         return self._parse_run_record(path, self._read_bytes(path))
 
     @staticmethod
-    def _parse_run_record(path: Path, data: bytes) -> RunRecord:
-        try:
-            payload = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            payload = None  # not JSON to orjson; maybe NaN, as the reference writes
-        try:
-            if payload is None:
-                payload = json.loads(data)
-        except ValueError:
-            what = "empty" if not data.strip() else "not valid JSON (truncated?)"
-            raise ValueError(f"the file is {what}") from None
-        record = RunRecord.from_dict(payload)
-        if record.run_id and record.run_id != path.stem:
-            raise ValueError(f"it holds run {record.run_id!r}, not the run its name says")
-        if not record.run_id:
-            record.run_id = path.stem
-        return record
+    def _parse_run_record(path: Path, data: bytes) -> tuple[RunRecord, dict[str, Any]]:
+        """The one way a record file's bytes become a record: a record without a
+        ``run_id`` is the run its file's name says, one holding another is refused."""
+        payload = decode_json(data)
+        return RunRecord.from_dict(payload, path.stem), payload
 
     def get_run_record(self, run_id: str) -> RunRecord | None:
         """The run's record; None when missing, unreadable or damaged."""
@@ -221,7 +215,7 @@ class FileStore:
                 if entry.is_symlink() and not self.contains(path):
                     skipped.append((path, "a symlink out of the results tree: not read"))
                     continue
-                records.append(self._parse_run_record(path, path.read_bytes()))
+                records.append(self._parse_run_record(path, path.read_bytes())[0])
             except (OSError, ValueError) as exc:
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
                 skipped.append((path, f"not a run record: {reason}"))
@@ -293,7 +287,7 @@ class FileStore:
         """
         name = Path(descriptor.uri.replace("\\", "/")).name
         if name in ("", ".", ".."):
-            stem = Path(descriptor.name.replace("\\", "/")).name
+            stem = Path(descriptor.name.replace("\\", "/")).name or "artifact"
             name = f"{stem}.{descriptor.format}" if descriptor.format else stem
         local = self.layout.artifacts_dir(run_id) / name
         return self.checked(local)
@@ -333,7 +327,7 @@ class FileStore:
             KeyError: no such entry. OutsideTreeError: its file leads out of the tree.
             ValueError: its file is damaged (the message names it).
         """
-        sealed = self.layout.result(run_id, name)
+        sealed, stream = self._result_files(run_id, name)
         if sealed.exists():
             try:
                 entry = json.loads(self._read_bytes(sealed))
@@ -342,7 +336,6 @@ class FileStore:
             if not isinstance(entry, dict):
                 raise ValueError(f"{str(sealed)!r} is damaged: not a data entry")
             return entry
-        stream = self.layout.stream(run_id, name)
         if stream.exists():
             steps, values = stepped.read_stream(self.checked(stream))
             data = [[int(s), float(v)] for s, v in zip(steps, values, strict=True)]
@@ -356,23 +349,39 @@ class FileStore:
 
     def read_stepped(self, run_id: str, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Steps and values of a stepped metric, whether the run is finished or live."""
-        sealed = self.layout.result(run_id, name)
+        sealed, stream = self._result_files(run_id, name)
         if sealed.exists():
             try:
                 return stepped.read_sealed(self.checked(sealed))
             except (ValueError, TypeError) as exc:
                 raise ValueError(f"{str(sealed)!r} is damaged: {exc}") from None
-        stream = self.layout.stream(run_id, name)
         if stream.exists():
             return stepped.read_stream(self.checked(stream))
         raise KeyError(f"run {run_id} has no stepped metric named {name!r}")
 
+    def _result_files(self, run_id: str, name: str) -> tuple[Path, Path]:
+        """The sealed and the live file of a data entry or stepped metric.
+
+        Raises:
+            OutsideTreeError: either is there (a symlink too, dangling or not) and leads
+                out of the tree: the entry is refused, never taken for missing.
+        """
+        files = (self.layout.result(run_id, name), self.layout.stream(run_id, name))
+        for path in files:
+            if os.path.lexists(path):
+                self.checked(path)
+        return files
+
     def stepped_names(self, run_id: str) -> list[str]:
-        """Names of the run's stepped metrics (live streams and sealed ones)."""
+        """Names of the run's stepped metrics (live streams and sealed ones). Files
+        leading out of the tree are not looked into (they are listed as data entries,
+        which then refuse to load)."""
         names = []
         for name in self.list_results(run_id):
-            if self.layout.stream(run_id, name).exists():
-                names.append(name)
+            stream = self.layout.stream(run_id, name)
+            if os.path.lexists(stream):
+                if self.contains(stream):
+                    names.append(name)
                 continue
             try:
                 meta = json.loads(self._read_bytes(self.layout.result(run_id, name)))
@@ -415,6 +424,9 @@ class FileStore:
             return None
 
     def list_logs(self, run_id: str) -> list[str]:
+        """Names of the run's logs; none when ``logs/`` leads out of the tree."""
+        if not self.contains(self.layout.logs_dir):
+            return []
         prefix = f"{run_id}_"
         try:
             return sorted(
@@ -452,11 +464,12 @@ class FileStore:
         return path
 
     def list_manifests(self) -> list[Path]:
-        """Manifest files, oldest first."""
+        """Manifest files, oldest first; those leading out of the tree are left out."""
         try:
-            return sorted(self.layout.manifests_dir.glob("*.json"))
+            found = sorted(self.layout.manifests_dir.glob("*.json"))
         except OSError:
             return []
+        return [path for path in found if self.contains(path)]
 
     def latest_manifest(self) -> dict[str, Any] | None:
         for path in reversed(self.list_manifests()):
@@ -467,6 +480,20 @@ class FileStore:
             if isinstance(manifest, dict):
                 return manifest
         return None
+
+
+def decode_json(data: bytes) -> Any:
+    """The JSON value of a file's bytes (NaN too, as the reference writes it); else
+    ValueError saying briefly why: ``the file is empty`` or ``not valid JSON``."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        pass  # not JSON to orjson; maybe NaN, as the reference writes
+    try:
+        return json.loads(data)
+    except ValueError:  # binary garbage too (not UTF-8)
+        what = "empty" if not data.strip() else "not valid JSON (truncated?)"
+        raise ValueError(f"the file is {what}") from None
 
 
 def open_store(

@@ -8,7 +8,13 @@ from pathlib import Path
 
 from support.hostile_trees import write_large_log
 
-from metalab.store.log_tail import MAX_PAGE_BYTES, LogPage, read_after, read_tail
+from metalab.store.log_tail import (
+    MAX_PAGE_BYTES,
+    LogPage,
+    read_after,
+    read_bytes_after,
+    read_tail,
+)
 
 
 def all_pages(path: Path, lines: int, **kw) -> list[LogPage]:
@@ -127,3 +133,42 @@ def test_a_page_the_byte_limit_fills_starts_at_a_whole_line(tmp_path: Path):
         for page in pages:
             assert all(line in texts for line in page.lines), (trial, page.lines)
         assert [line for page in pages for line in page.lines] == texts, trial
+
+
+def test_reading_forwards_in_steps_gives_back_every_line_once(tmp_path: Path):
+    # the one forward reader: whatever the limits, stepping from each read's end gives
+    # back every whole line once, in order; ``final`` adds a last line without newline
+    rng = random.Random(5)
+    for trial in range(200):
+        texts = [f"{i}:" + "é" * rng.randint(0, 20) for i in range(rng.randint(0, 30))]
+        ending = "\n" if texts and rng.random() < 0.6 else ""
+        path = tmp_path / f"fwd{trial}.log"
+        path.write_text("\n".join(texts) + ending, encoding="utf-8")
+        size = path.stat().st_size
+        limits = {"max_lines": rng.choice([None, 1, 3]), "max_bytes": rng.choice([None, 500])}
+        got: list[str] = []
+        offset = 0
+        while True:
+            page = read_after(path, offset, final=True, **limits)
+            got += page.lines
+            if page.partial:
+                assert page.end < size and offset <= page.end
+                break
+            if page.end == offset:
+                break
+            offset = page.end
+        assert got == texts, (trial, limits)
+
+
+def test_reading_forwards_stops_at_a_byte_and_holds_back_a_line_being_written(tmp_path):
+    path = tmp_path / "run.log"
+    path.write_bytes(b"one\ntwo\nthr")
+    assert read_after(path, 0).lines == ["one", "two"]
+    assert read_after(path, 0, end=6).lines == ["one"]  # "two" ends past byte 6
+    assert read_after(path, 0, max_lines=1).end == 4
+    final = read_after(path, 4, final=True)
+    assert final.lines == ["two", "thr"] and final.partial and final.end == 8
+    raw = read_bytes_after(path, 4, final=True)
+    assert raw.data == b"two\nthr" and raw.start == 4 and raw.size == 11
+    long = read_bytes_after(path, 0, max_bytes=2)  # a line longer than the limit: cut
+    assert long.data == b"on" and long.end == 2

@@ -37,6 +37,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from metalab.index import SearchHit, SearchResults, iter_log_hits, search_tree
 from metalab.index.experiment_filter import ExperimentTerm
 from metalab.index.search import CATEGORIES, capped_note
+from metalab.index.table import format_size
 from tui.browser.run_detail.logs import LogLine
 from tui.browser.state import BrowseState
 
@@ -91,9 +92,7 @@ def experiments_link(category: str, query: str, experiments: int) -> SearchHit |
 
 def _offset(offset: int | None) -> str:
     """Where a log hit of unknown line number is: ``195.3 MB`` into the file."""
-    if offset is None:
-        return "?"
-    return f"{offset / 2**20:.1f} MB" if offset >= 2**20 else f"{offset / 1024:.0f} KB"
+    return "?" if offset is None else format_size(offset, binary=True)
 
 
 def log_line(hit: SearchHit) -> LogLine | None:

@@ -40,6 +40,7 @@ from textual.widgets import DataTable, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
+from metalab.index.table import format_size
 from tui.plotting.render import Series
 from tui.widgets.curve_plot import CurvePlot
 from tui.widgets.image_view import ImageView, LoadedImage, is_image
@@ -54,7 +55,6 @@ __all__ = [
     "MatrixView",
     "TextView",
     "classify",
-    "format_size",
     "heatmap_lines",
 ]
 
@@ -78,18 +78,6 @@ _RAMP: tuple[tuple[int, int, int], ...] = (
     (253, 231, 37),
 )
 _UPPER_HALF = "▀"
-
-
-def format_size(size: int | None) -> str:
-    """``512 B``, ``1.5 kB``, ``2.0 MB``: a file size for a list."""
-    if size is None or size < 0:
-        return "—"
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} TB"  # pragma: no cover - the loop always returns
 
 
 @dataclass(frozen=True)

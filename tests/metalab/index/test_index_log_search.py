@@ -13,12 +13,14 @@ from support.read_counter import CountingOpen
 from metalab.index import TreeIndex, search_logs
 from metalab.index import search as search_module
 from metalab.index.search import LOG_CHUNK, SEARCH_LOG_BYTES, find_in_log
+from metalab.store import log_tail
 
 
 @pytest.fixture
 def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[CountingOpen]:
     counter = CountingOpen()
-    monkeypatch.setattr(search_module, "open", counter, raising=False)
+    for module in (search_module, log_tail):  # the search reads through log_tail
+        monkeypatch.setattr(module, "open", counter, raising=False)
     yield counter
 
 

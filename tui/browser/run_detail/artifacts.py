@@ -26,12 +26,13 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import DataTable
 
+from metalab.index.table import format_size
 from metalab.index.tree_bounds import OUTSIDE_TREE, inside_tree
 from metalab.results import Run
 from metalab.types import ArtifactDescriptor
 from tui.browser.run_detail.tab import RunTab
 from tui.browser.system_viewer import OpenResult, open_in_viewer
-from tui.widgets.artifact_view import ArtifactItem, ArtifactView, format_size
+from tui.widgets.artifact_view import ArtifactItem, ArtifactView
 from tui.widgets.image_view import load_image
 
 __all__ = [

@@ -19,7 +19,6 @@ is one line on screen.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -54,8 +53,6 @@ lines has fewer lines)."""
 LOG_POLL_BYTES = 4 * 1024 * 1024
 """A poll reads at most this much new text of a log; a log that grew by more since the
 last poll is shown from its end again."""
-LOG_READ_CHUNK = 1024 * 1024
-"""Bytes read at a time when reading forwards from a search hit."""
 
 ChunkKind = Literal["append", "prepend", "replace"]
 
@@ -102,16 +99,6 @@ def _size(path: Path) -> int | None:
         return None
 
 
-def _rest(path: Path, start: int, size: int) -> list[str]:
-    """The last line of a finished log that ends without a newline (bounded)."""
-    if size <= start or size - start > LOG_POLL_BYTES:
-        return []
-    with open(path, "rb") as fh:
-        fh.seek(start)
-        data = fh.read(size - start)
-    return [data.decode("utf-8", errors="replace").removesuffix("\r")] if data else []
-
-
 def _tail_page(path: Path, lines: int, before: int | None = None) -> log_tail.LogPage:
     """The last ``lines`` lines before byte ``before`` (default: the end), at most
     :data:`LOG_PAGE_BYTES` of them (a page the limit fills starts at a whole line)."""
@@ -122,12 +109,10 @@ def read_log_tail(path: Path, name: str, final: bool) -> LogChunk:
     """The log's last :data:`LOG_TAIL_LINES` lines as a new window; while the run is
     live a last line still being written waits for its newline. Raises OSError."""
     page = _tail_page(path, LOG_TAIL_LINES)
-    lines, end = page.lines, page.end
-    if page.partial:
-        if final:
-            end = page.size
-        else:
-            lines = lines[:-1]
+    if final:
+        lines, end = page.lines, _shown_end(page)
+    else:
+        lines, end = page.lines[:-1] if page.partial else page.lines, page.end
     return LogChunk(name, _clean(lines), end, "replace", page.start, page.size)
 
 
@@ -144,14 +129,10 @@ def read_log(path: Path, name: str, offset: int | None, final: bool) -> LogChunk
             return read_log_tail(path, name, final)
         if size == offset:
             return LogChunk(name, [], offset, size=size, after=offset)
-        page = log_tail.read_after(path, offset, max_bytes=LOG_POLL_BYTES)
-        lines, end = page.lines, page.end
-        if final and end < page.size:
-            lines = [*lines, *_rest(path, end, page.size)]
-            end = page.size
+        page = log_tail.read_after(path, offset, max_bytes=LOG_POLL_BYTES, final=final)
     except OSError:
         return None
-    return LogChunk(name, _clean(lines), end, size=page.size, after=offset)
+    return LogChunk(name, _clean(page.lines), _shown_end(page), size=page.size, after=offset)
 
 
 def read_log_page(path: Path, name: str, before: int, max_lines: int = LOG_PAGE_LINES) -> LogChunk:
@@ -169,26 +150,14 @@ def read_log_from(
     lines in all; ``mark`` is the line's index. Raises OSError."""
     before = _tail_page(path, LOG_PAGE_LINES, offset)
     room = max(1, max_lines - len(before.lines))
-    lines: list[str] = []
-    with open(path, "rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
-        stop = size if end is None else min(end, size)
-        pos, carry = offset, b""
-        fh.seek(offset)
-        while pos < stop and len(lines) < room:
-            data = fh.read(min(LOG_READ_CHUNK, stop - pos - len(carry)))
-            if not data:
-                break
-            buf = carry + data
-            parts = buf.split(b"\n")
-            carry = parts.pop()
-            for part in parts[: room - len(lines)]:
-                lines.append(part.decode("utf-8", errors="replace").removesuffix("\r"))
-                pos += len(part) + 1
-        if carry and len(lines) < room and pos + len(carry) >= size:
-            lines.append(carry.decode("utf-8", errors="replace"))  # a last line, no newline
-            pos += len(carry)
+    after = log_tail.read_after(path, offset, max_bytes=None, max_lines=room, end=end, final=True)
     return LogChunk(
-        name, _clean(before.lines) + _clean(lines), pos, "replace", before.start, size,
-        mark=len(before.lines),
+        name, _clean(before.lines) + _clean(after.lines), _shown_end(after), "replace",
+        before.start, after.size, mark=len(before.lines),
     )  # fmt: skip
+
+
+def _shown_end(page: log_tail.LogPage) -> int:
+    """Where the lines of a forward read end: past a last line without a newline too
+    (read once the run is final, it will not be read again)."""
+    return page.size if page.partial else page.end

@@ -29,6 +29,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import Log
 
+from metalab.index.table import format_size
 from tui.browser.run_detail.log_reads import (
     LOG_MAX_LINES,
     LOG_PAGE_BYTES,
@@ -351,17 +352,10 @@ def log_status(active: RunLog | None, live: bool) -> str:
     lines = f"{shown:,} of {total:,} lines" if active.needle else f"{total:,} lines"
     cut = ""
     if active.can_page_back:
-        cut = f"  ·  {_size_text(active.skipped)} before ([ earlier)"
+        cut = f"  ·  {format_size(active.skipped, binary=True)} before ([ earlier)"
     elif active.start is None or active.skipped:
         cut = "  ·  start not shown"
     if active.file_size > active.byte_offset and not live:
-        cut += f"  ·  {_size_text(active.file_size - active.byte_offset)} after (f: the end)"
+        after = format_size(active.file_size - active.byte_offset, binary=True)
+        cut += f"  ·  {after} after (f: the end)"
     return f"{lines}{cut}  ·  {follow}"
-
-
-def _size_text(n: int) -> str:
-    if n >= 2**20:
-        return f"{n / 2**20:,.1f} MB"
-    if n >= 1024:
-        return f"{n / 1024:,.0f} KB"
-    return f"{n} bytes"
