@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+import pytest
 from support.dask_procs import start_scheduler, start_workers, wait_for_workers
 from textual.app import App, ComposeResult
 
@@ -195,15 +196,20 @@ async def test_a_worker_killed_mid_run_shows_on_the_runs_row_and_in_its_log(
                 state = runs.get(held)
                 return state is not None and state.status == "running" and (state.step or 0) >= 2
 
-            await wait_until(pilot, held_running, timeout=60, what="the held run's progress")
+            async def until(condition: Any, what: str, timeout: float = 60) -> None:
+                try:
+                    await wait_until(pilot, condition, timeout=timeout, what=what)
+                except pytest.fail.Exception:
+                    said = diagnosis(screen, held, scheduler, list(workers.values()))
+                    pytest.fail(f"timed out waiting for {what}: {said}")
+
+            await until(held_running, "the held run's progress")
             victim = runs[held].worker
             assert victim in workers
             workers[victim].kill()
-            await wait_until(pilot, lambda: runs[held].attempt == 2, timeout=60,
-                             what="the held run's second attempt")  # fmt: skip
+            await until(lambda: runs[held].attempt == 2, "the held run's second attempt")
             sweep_files.release()
-            await wait_until(pilot, lambda: screen.exit_code is not None, timeout=60,
-                             what="the sweep's end")  # fmt: skip
+            await until(lambda: screen.exit_code is not None, "the sweep's end")
             screen.refresh_from_session(force=True)
             await pilot.pause()
 
@@ -221,14 +227,32 @@ async def test_a_worker_killed_mid_run_shows_on_the_runs_row_and_in_its_log(
             table.move_cursor(row=table.row_of(held))
             await pilot.pause()
             log = screen.query_one(LogPane)
-            await wait_until(pilot, lambda: any(victim in line for line in log.lines),
-                             what="the lost worker in the log")  # fmt: skip
+            await until(lambda: any(victim in x for x in log.lines), "the lost worker in the log")
             assert f"on {survivor}" in log.border_title
             await pilot.press("q")
     finally:
         for worker in workers.values():
             worker.kill()
         scheduler.kill()
+
+
+def diagnosis(screen: DashboardScreen, held: str, scheduler: Any, workers: list[Any]) -> str:
+    """What the dashboard and the cluster said, for a wait that timed out."""
+    session = screen.session
+    states = {
+        rid: (s.status, s.step, s.worker, s.attempt) for rid, s in session.tracker.runs.items()
+    }
+    record = session.store.root / "runs" / f"{held}.json"
+    logs = "".join(
+        f"--- {p.log.name}\n{p.log.read_text(errors='replace')[-3000:]}\n"
+        for p in [scheduler, *workers]
+    )
+    return (
+        f"held run {held}; runs: {states}; error: {session.error!r};"
+        f" exit: {screen.exit_code}; record: "
+        f"{record.read_text() if record.exists() else 'none'}\n"
+        f"log: {list(session.logs.get(held, []))}\n{logs}"
+    )
 
 
 def test_the_headless_lines_say_when_a_run_is_run_again_after_its_worker_died(
