@@ -136,7 +136,10 @@ class SweepSession:
         """The command line of the child process that runs the sweep."""
         spec, options = self.spec, self.options
         cmd = [
-            sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main())",
+            # SIGINT is how the UI cancels the child: take it even when this process was
+            # started with it ignored (a background job, nohup), which a child inherits
+            sys.executable, "-c", "import signal, sys; signal.signal(signal.SIGINT, "
+            "signal.default_int_handler); from tui.cli import main; sys.exit(main())",
             str(spec.source), "--experiment", f"{spec.name}:{spec.version}", "--no-ui", "--json",
         ]  # fmt: skip
         if options.workers is not None:
