@@ -189,11 +189,16 @@ async def test_a_worker_killed_mid_run_shows_on_the_runs_row_and_in_its_log(
         async with app.run_test(size=(160, 40)) as pilot:
             screen = app.screen
             assert isinstance(screen, DashboardScreen)
-            runs = screen.session.tracker.runs
+            tracker = screen.session.tracker
+
+            def runs() -> dict[str, RunState]:
+                # read anew each time: the session swaps in the planned runs' dict whole
+                return tracker.runs
+
             held = next(p.run_id for p in plan_runs(spec.experiment) if p.params["lr"] == 0.1)
 
             def held_running() -> bool:
-                state = runs.get(held)
+                state = runs().get(held)
                 return state is not None and state.status == "running" and (state.step or 0) >= 2
 
             async def until(condition: Any, what: str, timeout: float = 60) -> None:
@@ -204,10 +209,10 @@ async def test_a_worker_killed_mid_run_shows_on_the_runs_row_and_in_its_log(
                     pytest.fail(f"timed out waiting for {what}: {said}")
 
             await until(held_running, "the held run's progress")
-            victim = runs[held].worker
+            victim = runs()[held].worker
             assert victim in workers
             workers[victim].kill()
-            await until(lambda: runs[held].attempt == 2, "the held run's second attempt")
+            await until(lambda: runs()[held].attempt == 2, "the held run's second attempt")
             sweep_files.release()
             await until(lambda: screen.exit_code is not None, "the sweep's end")
             screen.refresh_from_session(force=True)
@@ -215,8 +220,8 @@ async def test_a_worker_killed_mid_run_shows_on_the_runs_row_and_in_its_log(
 
             table = screen.query_one(RunsTable)
             survivor = next(a for a in workers if a != victim)
-            assert runs[held].status == "success"
-            assert runs[held].lost_worker == victim
+            assert runs()[held].status == "success"
+            assert runs()[held].lost_worker == victim
             port = survivor.rpartition(":")[2]
             assert table.cell(held, "worker") == f":{port} try 2"  # both on 127.0.0.1
             assert "worker" in table.shown_columns
